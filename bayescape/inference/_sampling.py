@@ -1,0 +1,64 @@
+"""Run NUTS on a PyMC model with a chosen backend."""
+
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import pymc as pm
+import xarray as xr
+
+import bayescape._jax  # noqa: F401  (x64 before any JAX work)
+from bayescape.errors import BayescapeError
+
+Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
+SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
+DEFAULT_SAMPLER: Sampler = "numpyro"
+
+
+def sample(
+    model: pm.Model,
+    *,
+    sampler: Sampler = DEFAULT_SAMPLER,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    random_seed: int = 0,
+    target_accept: float = 0.9,
+    progressbar: bool = True,
+) -> tuple[xr.DataTree, float]:
+    """Draw posterior samples with NUTS.
+
+    Parameters
+    ----------
+    model
+        The PyMC model.
+    sampler
+        ``"numpyro"``, ``"blackjax"`` (JAX, chains vectorised), ``"nutpie"`` (JAX backend) or
+        ``"pymc"`` (PyMC's own NUTS, one process).
+    draws, tune, chains, random_seed, target_accept
+        As in :func:`pymc.sample`. The same seed gives the same draws.
+    progressbar
+        Show a progress bar.
+
+    Returns
+    -------
+    (idata, seconds)
+        The posterior as an ArviZ DataTree and the wall time of the call.
+    """
+    if sampler not in SAMPLERS:
+        raise BayescapeError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    kwargs: dict = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed,
+                        progressbar=progressbar, nuts_sampler=sampler, target_accept=target_accept)
+    if sampler == "pymc":
+        kwargs["cores"] = 1  # forked workers deadlock on JAX ops; one process is reliable
+    elif sampler == "numpyro":
+        kwargs["nuts_sampler_kwargs"] = {"chain_method": "sequential"}
+    elif sampler == "blackjax":
+        kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
+    elif sampler == "nutpie":
+        kwargs["nuts_sampler_kwargs"] = {"backend": "jax", "gradient_backend": "jax"}
+    start = time.perf_counter()
+    with model:
+        idata = pm.sample(**kwargs)
+    return idata, time.perf_counter() - start
