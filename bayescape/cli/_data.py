@@ -7,38 +7,70 @@ import sys
 import warnings
 from pathlib import Path
 
-from bayescape.data import PANELS, TABLES, DataWarning, load_dataset, load_table
+from bayescape.data import (
+    BENCHMARK_NAMES,
+    PANELS,
+    TABLES,
+    DataWarning,
+    load_dataset,
+    load_table,
+)
 from bayescape.errors import DataValidationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``data`` command group."""
-    parser = sub.add_parser("data", help="list, show, validate and rebuild datasets",
-                            description="Work with the shipped datasets and your own files.")
+    parser = sub.add_parser(
+        "data",
+        help="list, show, validate and rebuild datasets",
+        description="Work with the shipped datasets and your own files.",
+    )
     dsub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 
-    p = dsub.add_parser("list", help="list the shipped datasets",
-                        description="List the shipped model panels and reference tables.")
+    p = dsub.add_parser(
+        "list",
+        help="list the shipped datasets",
+        description="List the shipped model panels and reference tables.",
+    )
     p.set_defaults(func=_list)
 
-    p = dsub.add_parser("show", help="describe one shipped dataset",
-                        description="Print a summary of a shipped dataset: families, sizes, "
-                        "scores and the corrections applied.")
+    p = dsub.add_parser(
+        "show",
+        help="describe one shipped dataset",
+        description="Print a summary of a shipped dataset: families, sizes, "
+        "scores and the corrections applied.",
+    )
     p.add_argument("name", help="shipped dataset name (see 'bayescape data list')")
     p.set_defaults(func=_show)
 
-    p = dsub.add_parser("validate", help="check a CSV/Parquet file against the schema",
-                        description="Validate a model panel; exits 1 when it has errors.")
+    p = dsub.add_parser(
+        "validate",
+        help="check a CSV/Parquet file against the schema",
+        description="Validate a model panel; exits 1 when it has errors.",
+    )
     p.add_argument("file", help="path to a CSV (UTF-8) or Parquet file, or a shipped name")
-    p.add_argument("--column", action="append", default=[], metavar="THEIRS=OURS",
-                   help="map a column name, e.g. --column HS=hellaswag (repeatable)")
-    p.add_argument("--require", action="append", default=[], metavar="BENCHMARK",
-                   help="benchmark that every model must have (repeatable)")
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="THEIRS=OURS",
+        help="map a column name, e.g. --column HS=hellaswag (repeatable)",
+    )
+    p.add_argument(
+        "--require",
+        action="append",
+        default=[],
+        metavar="BENCHMARK",
+        help="benchmark that every model must have (repeatable)",
+    )
     p.set_defaults(func=_validate)
 
-    p = dsub.add_parser("build", help="rebuild the shipped datasets from the raw files",
-                        description="Rebuild data/*.csv from the raw public files "
-                        "(shared/data/raw of the steering repository).")
+    p = dsub.add_parser(
+        "build",
+        help="rebuild the shipped datasets from the raw files",
+        description="Rebuild data/*.csv from the raw public files "
+        "(shared/data/raw of the steering repository).",
+    )
     p.add_argument("--raw", required=True, type=Path, help="folder with SOURCES.md")
     p.add_argument("--out", type=Path, default=Path("data"), help="output folder (default data)")
     p.set_defaults(func=_build)
@@ -86,16 +118,32 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
 def _validate(args: argparse.Namespace) -> int:
+    mapping = parse_column_mapping(args.column)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)
         try:
-            df = load_dataset(args.file, columns=parse_column_mapping(args.column),
-                              require_benchmarks=args.require, base_only=False)
+            df = load_dataset(
+                args.file, columns=mapping, require_benchmarks=args.require, base_only=False
+            )
         except DataValidationError as exc:
             print(f"INVALID {exc}", file=sys.stderr)
             return 1
-    print(f"OK {args.file}: {len(df)} models, {df['family'].nunique()} families")
+    print(
+        f"OK {args.file}: {_plural(len(df), 'model')}, "
+        f"{_plural(df['family'].nunique(), 'family', 'families')}"
+    )
+    coverage = []
+    for b in BENCHMARK_NAMES:
+        if b in df.columns:
+            missing = int(df[b].isna().sum())
+            gaps = f", {missing} missing" if missing else ""
+            coverage.append(f"{b} ({len(df) - missing} scored{gaps})")
+    print(f"  benchmarks: {', '.join(coverage)}")
     for w in caught:
         print(f"  warning: {w.message}")
     return 0

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from bayescape.data._schema import BENCHMARKS, CATEGORICAL_COVARIATES, item_column
+from bayescape.errors import BayescapeError
 
 # ObsScaling column -> our benchmark name
 _OBS_SCORES = {
@@ -28,7 +29,13 @@ _OBS_SCORES = {
     "MMLU": "mmlu",
     "GSM8K": "gsm8k",
 }
-_CAPE_SCORES = {"HS": "hellaswag", "TQA": "truthfulqa", "ARC": "arc", "WG": "winogrande", "MMLU": "mmlu"}
+_CAPE_SCORES = {
+    "HS": "hellaswag",
+    "TQA": "truthfulqa",
+    "ARC": "arc",
+    "WG": "winogrande",
+    "MMLU": "mmlu",
+}
 
 # Documented corrections (SOURCES.md and architecture/README.md).
 _DROP_NOT_BASE = {"RWKV/rwkv-raven-14b": "instruction-tuned (Raven), not a base model"}
@@ -39,8 +46,16 @@ _ARC_FILL = {"meta-llama/Meta-Llama-3-8B": 0.6024, "meta-llama/Meta-Llama-3-70B"
 # Family-level covariate text -> level. First word of the text, with these synonyms.
 _SYNONYMS = {"bilingual": "partial", "limited": "partial", "low-moderate": "low"}
 
-_ARCH_COLUMNS = ["n_layers", "d_model", "n_heads", "n_kv_heads", "d_ffn", "vocab_size",
-                 "context_length", "pos_encoding"]
+_ARCH_COLUMNS = [
+    "n_layers",
+    "d_model",
+    "n_heads",
+    "n_kv_heads",
+    "d_ffn",
+    "vocab_size",
+    "context_length",
+    "pos_encoding",
+]
 _COVARIATE_COLUMNS = [*CATEGORICAL_COVARIATES, "release_year"]
 
 # cape63_clean fixes
@@ -99,8 +114,16 @@ def _architecture(raw: Path) -> pd.DataFrame:
     return pd.read_csv(raw / "architecture" / "architecture.csv")
 
 
-_INTEGER_COLUMNS = ["n_layers", "d_model", "n_heads", "n_kv_heads", "d_ffn", "vocab_size",
-                    "context_length", "release_year"]
+_INTEGER_COLUMNS = [
+    "n_layers",
+    "d_model",
+    "n_heads",
+    "n_kv_heads",
+    "d_ffn",
+    "vocab_size",
+    "context_length",
+    "release_year",
+]
 
 
 def _add_items(df: pd.DataFrame) -> pd.DataFrame:
@@ -147,15 +170,21 @@ def build_leaderboard_v1(raw: Path) -> tuple[pd.DataFrame, list[str]]:
         size_b = float(r["Model Size (B)"])
         if model in _SIZE_FIX_B:
             old, new = _SIZE_FIX_B[model]
-            assert size_b == old, (model, size_b)
+            if size_b != old:
+                raise ValueError(
+                    f"{model}: raw size is {size_b:g}B, the documented fix expects "
+                    f"{old:g}B; the raw file changed, review the correction"
+                )
             size_b = new
             fixes.append(f"size {old:g}B->{new:g}B (SOURCES.md)")
         is_moe = a["is_moe"] == "yes"
         total = float(a["params_total_B"]) if is_moe else size_b
         active = float(a["params_active_B"]) if is_moe else size_b
         if is_moe:
-            fixes.append(f"MoE: listed size {size_b:g}B replaced by total {total:g}B "
-                         f"(active {active:g}B) from architecture.csv")
+            fixes.append(
+                f"MoE: listed size {size_b:g}B replaced by total {total:g}B "
+                f"(active {active:g}B) from architecture.csv"
+            )
         tok_obs, tok_fill = r["Pretraining Data Size (T)"], a["tokens_T_filled"]
         if pd.notna(tok_fill) and pd.notna(tok_obs):
             tokens_t, tokens_flag = float(tok_fill), "corrected"
@@ -292,16 +321,40 @@ def build_cape_pythia(raw: Path) -> pd.DataFrame:
             "n_heads": p["n_heads"],
         }
     )
-    names = {"ARC": "arc", "HellaSwag": "hellaswag", "MMLU": "mmlu", "TruthfulQA": "truthfulqa",
-             "WinoGrande": "winogrande", "GSM8K": "gsm8k"}
+    names = {
+        "ARC": "arc",
+        "HellaSwag": "hellaswag",
+        "MMLU": "mmlu",
+        "TruthfulQA": "truthfulqa",
+        "WinoGrande": "winogrande",
+        "GSM8K": "gsm8k",
+    }
     for src, dst in names.items():
         df[dst] = [np.nan if v is None else round(v / 100.0, 6) for v in s[src]]
     return _add_items(df)
 
 
+RAW_FILES = (
+    "obsscaling/base_llm_benchmark_eval.csv",
+    "architecture/architecture.csv",
+    "architecture/family_covariates.csv",
+    "cape_scaling/base_models_consolidated.json",
+    "cape_scaling/frontier_34models.json",
+    "cape_scaling/bootstrap_points.csv",
+    "cape_scaling/ai_free_energy_data.json",
+)
+"""The raw files the build reads, relative to the raw folder."""
+
+
 def build_all(raw: Path, out: Path) -> list[str]:
     """Write every curated dataset from ``raw`` into ``out``; return the build log."""
     raw, out = Path(raw), Path(out)
+    absent = [f for f in RAW_FILES if not (raw / f).is_file()]
+    if absent:
+        raise BayescapeError(
+            f"{raw} is not the raw data folder: {', '.join(absent)} not found. Pass the folder "
+            "that holds SOURCES.md (shared/data/raw of the steering repository)."
+        )
     out.mkdir(parents=True, exist_ok=True)
     leaderboard, log = build_leaderboard_v1(raw)
     cape63 = build_cape63(raw)

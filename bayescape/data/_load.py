@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
+import io
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -15,8 +17,10 @@ import pandas as pd
 
 from bayescape._resources import resource_dir
 from bayescape.data._schema import (
+    BENCHMARK_ALIASES,
     BENCHMARK_NAMES,
     BENCHMARKS,
+    CATEGORICAL_COVARIATES,
     ITEM_COLUMN_PREFIX,
     NUMERIC_COLUMNS,
     REQUIRED_COLUMNS,
@@ -37,10 +41,16 @@ PANELS: dict[str, str] = {
 
 TABLES: dict[str, str] = {
     "frontier34": "34 frontier models from 10 labs: SWE-bench Verified and GPQA Diamond",
-    "cape_bootstrap_points": "the 14 points of the paper's N_c bootstrap (Pythia, Llama-1, Llama-2)",
+    "cape_bootstrap_points": "the 14 points of the paper's N_c bootstrap "
+    "(Pythia, Llama-1, Llama-2)",
     "cape_pythia": "the 8-model Pythia table behind the paper's r = -0.989",
 }
 """Shipped reference tables for the paper's own estimators (loadable with :func:`load_table`)."""
+
+_SIZE_COLUMNS = ("params", "params_total", "params_active")
+_BILLIONS_BELOW = 1e5  # no language model has fewer parameters; a smaller count is in billions
+_TRUE = {"true", "1", "1.0", "yes", "y", "t"}
+_FALSE = {"false", "0", "0.0", "no", "n", "f"}
 
 
 class DataWarning(UserWarning):
@@ -81,44 +91,137 @@ def _resolve(source: str | Path) -> tuple[Path, str]:
             [f"no such file, and not a shipped dataset name.{hint} Shipped datasets: {names}."],
             text,
         )
+    if path.is_dir():
+        raise DataValidationError(["is a folder; give the path of a CSV or Parquet file"], text)
     return path, str(path)
 
 
-def _read(path: Path, label: str) -> pd.DataFrame:
-    """Read CSV (UTF-8) or Parquet with errors that say what to do."""
-    if path.suffix.lower() in {".parquet", ".pq"}:
+def _record_lines(text: str) -> tuple[list[str], list[int]]:
+    """Header fields and the line on which each data record starts, as pandas reads them.
+
+    Blank lines are skipped like ``pandas.read_csv`` skips them; a quoted field may span
+    lines, so the line of a record is not simply its index + 2.
+    """
+    reader = csv.reader(io.StringIO(text))
+    header: list[str] = []
+    starts: list[int] = []
+    previous = 0
+    for record in reader:
+        start, previous = previous + 1, reader.line_num
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        if not header:
+            header = record
+        else:
+            starts.append(start)
+    return header, starts
+
+
+def _read(path: Path, label: str) -> tuple[pd.DataFrame, list[int] | None]:
+    """Read CSV (UTF-8) or Parquet with errors that say what to do.
+
+    Returns the table and, for CSV, the line of the file each row starts on (None for Parquet).
+    """
+    suffix = path.suffix.lower()
+    if suffix in {".xlsx", ".xls", ".ods"}:
+        raise DataValidationError(
+            ["spreadsheet files are not read; export the sheet as 'CSV UTF-8' and validate that"],
+            label,
+        )
+    if suffix in {".parquet", ".pq"}:
         try:
-            return pd.read_parquet(path)
-        except Exception as exc:  # noqa: BLE001 - re-raised with a message for people
+            df = pd.read_parquet(path)
+        except Exception as exc:  # re-raised with a message for people
             raise DataValidationError([f"cannot read as Parquet: {exc}"], label) from exc
+        if df.empty:
+            raise DataValidationError(["the Parquet table has no rows"], label)
+        return df, None
     raw = path.read_bytes()
     if not raw.strip():
-        raise DataValidationError(["the file is empty; expected a header row and one row per "
-                                   "model"], label)
+        raise DataValidationError(
+            [
+                "the file is empty; expected a header row (model,family,params,<benchmarks>) and "
+                "one row per model"
+            ],
+            label,
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataValidationError(
+            ["the file is UTF-16 (a spreadsheet's 'Unicode text'); re-save it as 'CSV UTF-8'"],
+            label,
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataValidationError(
-            [f"line {line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8; re-save the file "
-             "as UTF-8 (e.g. in a spreadsheet: 'CSV UTF-8')"],
+            [
+                f"line {line}: byte 0x{raw[exc.start]:02x} is not valid UTF-8; re-save the file "
+                "as UTF-8 (e.g. in a spreadsheet: 'CSV UTF-8')"
+            ],
             label,
         ) from exc
-    from io import StringIO
-
+    header, starts = _record_lines(text)
+    stripped = [name.strip() for name in header]
+    repeated = sorted({name for name in stripped if name and stripped.count(name) > 1})
+    if repeated:
+        places = {
+            name: " and ".join(str(i + 1) for i, n in enumerate(stripped) if n == name)
+            for name in repeated
+        }
+        where = "; ".join(f"{name!r} is column {place}" for name, place in places.items())
+        raise DataValidationError(
+            [
+                f"line 1: the header repeats column names ({where}); every column needs its own "
+                "name: rename or delete the copies"
+            ],
+            label,
+        )
     try:
-        df = pd.read_csv(StringIO(text))
+        df = pd.read_csv(io.StringIO(text))
     except pd.errors.ParserError as exc:
-        raise DataValidationError([f"not a valid CSV file: {exc}"], label) from exc
+        raise DataValidationError(
+            [
+                f"not a valid CSV file: {exc}. A row with more fields than the header usually "
+                'holds an unquoted comma: quote that field ("a, b")'
+            ],
+            label,
+        ) from exc
     if df.empty:
-        raise DataValidationError(["the file has a header but no rows"], label)
-    return df
+        raise DataValidationError(
+            ["the file has a header but no rows; add one row per model"], label
+        )
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, (starts if len(starts) == len(df) else None)
 
 
-def _where(df: pd.DataFrame, i: int) -> str:
-    """'row N (model X)', N being the line number in a CSV file (header is line 1)."""
-    model = df["model"].iloc[i] if "model" in df.columns else "?"
-    return f"row {i + 2} (model {model!r})"
+def _value(value: object) -> str:
+    """A cell value for messages: numbers without numpy's repr, text quoted."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
+
+
+def _as_bool(values: pd.Series) -> pd.Series:
+    """Parse a yes/no column (True/False, 1/0, yes/no); unparseable cells become NA."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    text = values.astype("string").str.strip().str.lower()
+    parsed = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    parsed[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = True
+    parsed[text.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = False
+    return parsed
+
+
+def _benchmark_guess(column: str) -> str | None:
+    """The benchmark a column that is not ours probably means (``HellaSwag``, ``ARC-C``, ``HS``)."""
+    key = column.strip().lower()
+    if key in BENCHMARK_ALIASES:
+        return BENCHMARK_ALIASES[key]
+    close = difflib.get_close_matches(key, BENCHMARK_NAMES, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def validate(
@@ -126,6 +229,7 @@ def validate(
     source: str = "<data>",
     *,
     require_benchmarks: Iterable[str] = (),
+    line_numbers: Sequence[int] | None = None,
 ) -> ValidationReport:
     """Check a model panel against the tidy schema.
 
@@ -137,105 +241,265 @@ def validate(
         Name used in messages (file path or dataset name).
     require_benchmarks
         Benchmarks that must be present with a score for every model.
+    line_numbers
+        The line of the source file on which each row starts (CSV). Without it, rows are
+        numbered 1, 2, ... from the first data row.
 
     Returns
     -------
     ValidationReport
         Errors name the row (its line in a CSV file), the column, the bad value and the fix.
+        Warnings are things the models can live with (families of one model, columns that
+        look like a misspelt benchmark).
     """
     report = ValidationReport(source)
     err = report.errors.append
+
+    def where(i: int) -> str:
+        model = _value(df["model"].iloc[i]) if "model" in df.columns else "?"
+        if line_numbers is not None:
+            return f"line {line_numbers[i]} (model {model})"
+        return f"row {i + 1} (model {model})"
+
+    if isinstance(require_benchmarks, str):
+        require_benchmarks = [require_benchmarks]
     required = list(require_benchmarks)
     for name in required:
         if name not in BENCHMARKS:
             close = difflib.get_close_matches(name, BENCHMARK_NAMES, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             err(f"unknown benchmark {name!r}.{hint} Known benchmarks: {', '.join(BENCHMARK_NAMES)}")
-    missing = [c for c in (*REQUIRED_COLUMNS, *(b for b in required if b in BENCHMARKS))
-               if c not in df.columns]
+
+    columns = [str(c) for c in df.columns]
+    guesses = {
+        c: _benchmark_guess(c)
+        for c in columns
+        if c not in BENCHMARKS and not c.startswith(ITEM_COLUMN_PREFIX) and _benchmark_guess(c)
+    }
+    missing = [
+        c
+        for c in (*REQUIRED_COLUMNS, *(b for b in required if b in BENCHMARKS))
+        if c not in columns
+    ]
     if missing:
-        err(f"missing required column(s) {missing}; the file has {list(df.columns)}. Rename them, "
-            "or pass columns={'your_name': 'model', ...} to load_dataset "
-            "(--column your_name=model on the command line)")
-    present = [b for b in BENCHMARK_NAMES if b in df.columns]
+        lower = {c.strip().lower(): c for c in columns}
+        maps = [f"--column {lower[m]}={m}" for m in missing if m in lower]
+        maps += [f"--column {c}={b}" for c, b in guesses.items() if b in missing]
+        hint = f" Here that is probably {' '.join(maps)}." if maps else ""
+        if len(columns) == 1 and any(sep in columns[0] for sep in ";\t|"):
+            hint += (
+                " The header is one column containing separators: save the file with "
+                "commas between columns."
+            )
+        err(
+            f"missing required column(s) {missing}; the file has {columns}. Rename them, or map "
+            "your names to ours: columns={'your_name': 'model', ...} in load_dataset, "
+            f"--column your_name=model on the command line.{hint}"
+        )
+    present = [b for b in BENCHMARK_NAMES if b in columns]
     if not present:
-        err(f"no benchmark score column; expected at least one of {list(BENCHMARK_NAMES)}")
-    for col in df.columns:
-        if col.startswith(ITEM_COLUMN_PREFIX) and col[len(ITEM_COLUMN_PREFIX):] not in BENCHMARKS:
-            err(f"column {col!r} names an unknown benchmark; known: {', '.join(BENCHMARK_NAMES)}")
+        hint = "".join(
+            f" Column {c!r} looks like {b!r}: --column {c}={b}." for c, b in guesses.items()
+        )
+        err(f"no benchmark score column; expected at least one of {list(BENCHMARK_NAMES)}.{hint}")
+    else:
+        for c, b in guesses.items():
+            report.warnings.append(
+                f"column {c!r} is not read as a score: did you mean {b!r}? Rename it or map it "
+                f"(--column {c}={b}); otherwise it is ignored"
+            )
+    for col in columns:
+        if col.startswith(ITEM_COLUMN_PREFIX) and col[len(ITEM_COLUMN_PREFIX) :] not in BENCHMARKS:
+            known = [item_column(b) for b in BENCHMARK_NAMES]
+            close = difflib.get_close_matches(col, known, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            err(
+                f"column {col!r} names an unknown benchmark.{hint} Item-count columns are "
+                f"{', '.join(known)}"
+            )
     if report.errors:
+        return report
+    if df.empty:
+        err("the table has no rows; add one row per model")
         return report
 
     for col in ("model", "family"):
-        for i in np.flatnonzero(df[col].isna().to_numpy() | (df[col].astype(str).str.strip() == "")):
-            err(f"{_where(df, i)}, column {col!r}: empty; every model needs a {col} name")
+        empty = df[col].isna() | (df[col].astype("string").str.strip() == "").fillna(False)
+        for i in np.flatnonzero(empty.to_numpy(dtype=bool)):
+            err(f"{where(i)}, column {col!r}: empty; every model needs a {col} name")
 
-    for col in [c for c in (*NUMERIC_COLUMNS, *present) if c in df.columns]:
+    for col in [c for c in (*NUMERIC_COLUMNS, *present) if c in columns]:
         values = pd.to_numeric(df[col], errors="coerce")
-        bad = values.isna() & df[col].notna()
-        for i in np.flatnonzero(bad.to_numpy()):
-            err(f"{_where(df, i)}, column {col!r}: value {df[col].iloc[i]!r} is not a number")
+        bad = (values.isna() & df[col].notna()).to_numpy(dtype=bool)
+        for i in np.flatnonzero(bad):
+            err(
+                f"{where(i)}, column {col!r}: value {_value(df[col].iloc[i])} is not a number; "
+                "write a plain number such as 0.52 or 7e9 (no units, no percent sign), or leave "
+                "the cell empty if the value is unknown"
+            )
 
     params = pd.to_numeric(df["params"], errors="coerce")
-    for i in np.flatnonzero((params.isna() & df["params"].isna()).to_numpy()):
-        err(f"{_where(df, i)}, column 'params': empty; give the parameter count (e.g. 7e9)")
-    for i in np.flatnonzero((params <= 0).to_numpy()):
-        err(f"{_where(df, i)}, column 'params': {params.iloc[i]!r} is not positive; give the "
-            "parameter count (e.g. 7e9)")
-    if params.notna().any() and params.max() < 1e5:
-        err(f"column 'params': the largest value is {params.max():g}, which looks like billions; "
-            "params is a raw count of parameters: multiply by 1e9 (7 -> 7e9)")
+    for i in np.flatnonzero((params.isna() & df["params"].isna()).to_numpy(dtype=bool)):
+        err(f"{where(i)}, column 'params': empty; give the parameter count (e.g. 7e9)")
+    for col in [c for c in _SIZE_COLUMNS if c in columns]:
+        sizes = pd.to_numeric(df[col], errors="coerce")
+        for i in np.flatnonzero((sizes <= 0).to_numpy(dtype=bool)):
+            err(
+                f"{where(i)}, column {col!r}: {_value(sizes.iloc[i])} is not positive; give the "
+                "parameter count (e.g. 7e9)"
+            )
+        positive = sizes[sizes > 0]
+        if positive.empty:
+            continue
+        if positive.max() < _BILLIONS_BELOW:
+            err(
+                f"column {col!r}: the largest value is {positive.max():g}, which looks like "
+                "billions; sizes are raw parameter counts: multiply the column by 1e9 (7 -> 7e9)"
+            )
+        else:
+            for i in np.flatnonzero(((sizes > 0) & (sizes < _BILLIONS_BELOW)).to_numpy(dtype=bool)):
+                err(
+                    f"{where(i)}, column {col!r}: {_value(sizes.iloc[i])} parameters looks like "
+                    f"billions while other rows are raw counts; write {sizes.iloc[i] * 1e9:g}"
+                )
 
     for b in present:
         scores = pd.to_numeric(df[b], errors="coerce")
-        outside = (scores < 0) | (scores > 1)
-        if outside.any():
-            looks_percent = scores.max() <= 100 and scores.max() > 1
-            hint = (" The column looks like percentages: divide it by 100."
-                    if looks_percent else " Scores are fractions in [0, 1].")
-            for i in np.flatnonzero(outside.to_numpy()):
-                err(f"{_where(df, i)}, column {b!r}: {scores.iloc[i]!r} is outside [0, 1].{hint}")
+        outside = ((scores < 0) | (scores > 1)).to_numpy(dtype=bool)
+        percent = ((scores > 1) & (scores <= 100)).to_numpy(dtype=bool)
+        n_scored = int(scores.notna().sum())
+        # a whole column in percent gets one message, not one per row
+        column_in_percent = (
+            outside.any()
+            and scores.between(0, 100).sum() == n_scored
+            and 2 * percent.sum() >= n_scored
+        )
+        if column_in_percent:
+            i = int(np.flatnonzero(outside)[0])
+            err(
+                f"column {b!r}: {int(percent.sum())} of {n_scored} scores lie between 1 and 100 "
+                f"(e.g. {where(i)}: {_value(scores.iloc[i])}), so the column looks like "
+                "percentages; scores are fractions in [0, 1]: divide the column by 100"
+            )
+        else:
+            for i in np.flatnonzero(outside):
+                hint = (
+                    " It looks like a percentage while other rows are fractions: divide it by 100."
+                    if percent[i]
+                    else " Scores are fractions in [0, 1]."
+                )
+                err(f"{where(i)}, column {b!r}: {_value(scores.iloc[i])} is outside [0, 1].{hint}")
         if b in required:
-            for i in np.flatnonzero((scores.isna() & df[b].isna()).to_numpy()):
-                err(f"{_where(df, i)}, column {b!r}: missing score, which the model needs; fill "
-                    "it, or exclude the model from the file")
+            for i in np.flatnonzero((scores.isna() & df[b].isna()).to_numpy(dtype=bool)):
+                err(
+                    f"{where(i)}, column {b!r}: missing score, which is required; fill it, or "
+                    "leave the model out of the file"
+                )
         items = item_column(b)
-        if items in df.columns:
+        if items in columns:
             n = pd.to_numeric(df[items], errors="coerce")
-            for i in np.flatnonzero(~(n > 0).to_numpy()):
-                err(f"{_where(df, i)}, column {items!r}: {df[items].iloc[i]!r} is not a positive "
-                    "item count")
+            # an empty cell means the standard count (filled by load_dataset)
+            bad = (~((n > 0) & (n % 1 == 0)) & df[items].notna()).to_numpy(dtype=bool)
+            for i in np.flatnonzero(bad):
+                err(
+                    f"{where(i)}, column {items!r}: {_value(df[items].iloc[i])} is not a positive "
+                    f"whole number of items; {b} has {BENCHMARKS[b].n_items} items in the Open "
+                    "LLM Leaderboard v1 setting (leave the cell empty for that count)"
+                )
 
-    dup = df["model"].duplicated(keep=False)
-    if dup.any():
-        for model, rows in df[dup].groupby("model").groups.items():
-            lines = ", ".join(str(r + 2) for r in rows)
-            err(f"model {model!r} appears on rows {lines}; model ids must be unique: merge or "
-                "rename the duplicates")
+    if "is_base" in columns:
+        parsed = _as_bool(df["is_base"])
+        for i in np.flatnonzero(parsed.isna().to_numpy(dtype=bool)):
+            cell = df["is_base"].iloc[i]
+            what = "empty" if pd.isna(cell) else f"{_value(cell)} is not true or false"
+            err(
+                f"{where(i)}, column 'is_base': {what}; write True for a base (pretrained) "
+                "checkpoint, False otherwise"
+            )
+
+    for col, levels in CATEGORICAL_COVARIATES.items():
+        if col not in columns:
+            continue
+        text = df[col].astype("string").str.strip()
+        for i in np.flatnonzero((~text.isin(levels) & text.notna()).to_numpy(dtype=bool)):
+            value = text.iloc[i]
+            close = difflib.get_close_matches(value.lower(), levels, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            err(f"{where(i)}, column {col!r}: {value!r} is not one of {list(levels)}.{hint}")
+
+    duplicated = df["model"].duplicated(keep=False).to_numpy(dtype=bool)
+    if duplicated.any():
+        rows: dict[object, list[int]] = {}
+        for i in np.flatnonzero(duplicated):
+            rows.setdefault(df["model"].iloc[i], []).append(int(i))
+        for model, positions in rows.items():
+            if line_numbers is not None:
+                places = "lines " + " and ".join(str(line_numbers[i]) for i in positions)
+            else:
+                places = "rows " + " and ".join(str(i + 1) for i in positions)
+            err(
+                f"model {_value(model)} appears on {places}; model ids must be unique: merge the "
+                "rows or rename one of them"
+            )
 
     sizes = df.groupby("family")["model"].size()
-    for family, n in sizes[sizes == 1].items():
+    singles = [str(f) for f in sizes[sizes == 1].index]
+    if len(singles) == 1:
         report.warnings.append(
-            f"family {family!r} has one model: its N_c is learned from the covariates alone"
+            f"family {singles[0]!r} has one model, so its N_c is learned "
+            "from the family covariates alone"
+        )
+    elif singles:
+        report.warnings.append(
+            f"{len(singles)} families have one model each, so their N_c is learned from the "
+            f"family covariates alone: {', '.join(singles)}"
         )
     return report
 
 
-def _apply_column_mapping(df: pd.DataFrame, columns: Mapping[str, str] | None, label: str):
+def _apply_column_mapping(
+    df: pd.DataFrame, columns: Mapping[str, str] | None, label: str
+) -> pd.DataFrame:
     if not columns:
         return df
-    absent = [c for c in columns if c not in df.columns]
+    mapping = dict(columns)
+    problems = []
+    absent = [c for c in mapping if c not in df.columns]
     if absent:
-        raise DataValidationError(
-            [f"columns={dict(columns)!r} maps column(s) {absent} that the file does not have; "
-             f"the file has {list(df.columns)}"], label)
-    return df.rename(columns=dict(columns))
+        problems.append(
+            f"columns={mapping!r} maps column(s) {absent} that the file does not "
+            f"have; the file has {list(df.columns)}"
+        )
+    targets = list(mapping.values())
+    for target in sorted({t for t in targets if targets.count(t) > 1}):
+        sources = [c for c, t in mapping.items() if t == target]
+        problems.append(
+            f"columns={mapping!r} maps {sources} all to {target!r}; map one column to each name"
+        )
+    kept = set(df.columns) - set(mapping)
+    for theirs, ours in mapping.items():
+        if ours in kept:
+            problems.append(
+                f"columns={mapping!r} maps {theirs!r} to {ours!r}, but the file "
+                f"already has a column {ours!r}; rename or drop one of them"
+            )
+    if problems:
+        raise DataValidationError(problems, label)
+    return df.rename(columns=mapping)
 
 
 def data_hash(df: pd.DataFrame) -> str:
     """SHA-256 (first 16 hex digits) of the table's CSV text: equal tables, equal hashes."""
     text = df.to_csv(index=False, lineterminator="\n")
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _describe_exclusions(excluded: list[tuple[str, str]]) -> str:
+    by_reason: dict[str, list[str]] = {}
+    for model, reason in excluded:
+        by_reason.setdefault(reason, []).append(repr(model))
+    parts = [f"{reason}: {', '.join(models)}" for reason, models in by_reason.items()]
+    return f"excluded {len(excluded)} row(s) ({'; '.join(parts)})"
 
 
 def load_dataset(
@@ -258,67 +522,112 @@ def load_dataset(
     require_benchmarks
         Benchmarks that must be present and scored for every model.
     base_only
-        Exclude rows with ``is_base == False`` (non-base checkpoints); they are reported.
+        Exclude rows with ``is_base`` false (non-base checkpoints); they are reported.
     moe_params
         Which parameter count of mixture-of-experts models goes into ``params``: ``"total"``
-        (default) or ``"active"``. Needs the ``params_total``/``params_active`` columns.
+        (default) or ``"active"``. ``"active"`` needs a ``params_active`` column; rows where
+        it is empty (dense models) keep ``params``.
     exclude_families
         Families to leave out (e.g. to hold one out for prediction); they are reported.
 
     Returns
     -------
     pandas.DataFrame
-        One validated row per model, sorted by family and size. ``df.attrs`` holds ``source``,
-        ``data_hash``, ``excluded`` (list of ``(model, reason)``) and ``warnings``.
+        One validated row per model, sorted by family and size, with an ``items_<benchmark>``
+        column for every benchmark (absent columns and empty cells take the benchmark's
+        standard count, :data:`BENCHMARKS`). ``df.attrs`` holds ``source``,
+        ``data_hash``, ``excluded`` (list of ``(model, reason)``) and ``warnings``. Exclusions
+        and warnings are also issued as one :class:`DataWarning` each.
 
     Raises
     ------
     DataValidationError
         With every problem found, each naming row, column, value and fix.
     """
+    if moe_params not in ("total", "active"):
+        raise DataValidationError(
+            [f"moe_params must be 'total' or 'active', not {moe_params!r}"], str(source)
+        )
+    if isinstance(require_benchmarks, str):
+        require_benchmarks = [require_benchmarks]
+    if isinstance(exclude_families, str):
+        exclude_families = [exclude_families]
+    required = list(require_benchmarks)
+
     path, label = _resolve(source)
-    df = _apply_column_mapping(_read(path, label), columns, label)
-    report = validate(df, label, require_benchmarks=require_benchmarks)
+    df, lines = _read(path, label)
+    df = _apply_column_mapping(df, columns, label)
+    report = validate(df, label, require_benchmarks=required, line_numbers=lines)
+    if not report.ok and label in TABLES:
+        report.errors.insert(
+            0,
+            f"{label!r} is a reference table, not a model panel: read it with "
+            f"load_table({label!r}) or 'bayescape data show {label}'",
+        )
     report.raise_if_failed()
 
     for col in [c for c in (*NUMERIC_COLUMNS, *BENCHMARK_NAMES) if c in df.columns]:
         df[col] = pd.to_numeric(df[col])
     for b in BENCHMARK_NAMES:
-        if b in df.columns and item_column(b) not in df.columns:
-            df[item_column(b)] = BENCHMARKS[b].n_items
+        if b not in df.columns:
+            continue
+        items = item_column(b)
+        if items in df.columns:  # empty cells take the benchmark's standard count
+            df[items] = pd.to_numeric(df[items]).fillna(BENCHMARKS[b].n_items).astype("int64")
+        else:
+            df[items] = BENCHMARKS[b].n_items
 
     if moe_params == "active":
         if "params_active" not in df.columns:
             raise DataValidationError(
-                ["moe_params='active' needs a 'params_active' column"], label)
+                [
+                    "moe_params='active' needs a 'params_active' column (the parameters active per "
+                    "token; empty for dense models); add it, or use moe_params='total'"
+                ],
+                label,
+            )
         df["params"] = df["params_active"].fillna(df["params"])
-    elif moe_params != "total":
-        raise DataValidationError([f"moe_params must be 'total' or 'active', not {moe_params!r}"],
-                                  label)
 
     keep = np.ones(len(df), dtype=bool)
     if base_only and "is_base" in df.columns:
-        not_base = ~df["is_base"].astype(str).str.lower().isin({"true", "1", "yes"})
-        for i in np.flatnonzero(not_base.to_numpy()):
+        df["is_base"] = _as_bool(df["is_base"]).astype(bool)
+        not_base = ~df["is_base"].to_numpy(dtype=bool)
+        for i in np.flatnonzero(not_base):
             report.excluded.append((df["model"].iloc[i], "not a base checkpoint (is_base=False)"))
-        keep &= ~not_base.to_numpy()
+        keep &= ~not_base
     families = set(exclude_families)
     unknown = families - set(df["family"])
     if unknown:
         raise DataValidationError(
-            [f"exclude_families names unknown families {sorted(unknown)}; known: "
-             f"{sorted(df['family'].unique())}"], label)
-    held = df["family"].isin(families).to_numpy()
+            [
+                f"exclude_families names unknown families {sorted(unknown)}; known: "
+                f"{sorted(df['family'].unique())}"
+            ],
+            label,
+        )
+    held = df["family"].isin(families).to_numpy(dtype=bool)
     for i in np.flatnonzero(held & keep):
         report.excluded.append((df["model"].iloc[i], f"family {df['family'].iloc[i]!r} excluded"))
     keep &= ~held
+    if not keep.any():
+        raise DataValidationError(
+            [
+                f"no models left: {_describe_exclusions(report.excluded)}; exclude fewer families "
+                "or pass base_only=False"
+            ],
+            label,
+        )
 
-    df = df[keep].sort_values(["family", "params", "model"], kind="stable").reset_index(drop=True)
-    # validate what is left: exclusions can empty the table or leave a family with one model
-    final = validate(df, label, require_benchmarks=require_benchmarks)
+    df = df[keep].sort_values(["family", "params", "model"], kind="stable")
+    kept_lines = None if lines is None else [lines[i] for i in df.index]
+    df = df.reset_index(drop=True)
+    # validate what is left: exclusions can leave a family with one model
+    final = validate(df, label, require_benchmarks=required, line_numbers=kept_lines)
     final.raise_if_failed()
-    for model, reason in report.excluded:
-        warnings.warn(f"{label}: excluded {model!r}: {reason}", DataWarning, stacklevel=2)
+    if report.excluded:
+        warnings.warn(
+            f"{label}: {_describe_exclusions(report.excluded)}", DataWarning, stacklevel=2
+        )
     for message in final.warnings:
         warnings.warn(f"{label}: {message}", DataWarning, stacklevel=2)
     df.attrs.update(
@@ -332,8 +641,19 @@ def load_dataset(
 
 def load_table(name: str) -> pd.DataFrame:
     """Load a shipped reference table (see :data:`TABLES`), e.g. ``"frontier34"``."""
-    if name not in TABLES:
+    if name in PANELS:
         raise DataValidationError(
-            [f"unknown reference table {name!r}; shipped tables: {', '.join(TABLES)}"], name)
+            [
+                f"{name!r} is a model panel, not a reference table: load it with "
+                f"load_dataset({name!r})"
+            ],
+            name,
+        )
+    if name not in TABLES:
+        close = difflib.get_close_matches(name, TABLES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise DataValidationError(
+            [f"unknown reference table {name!r}.{hint} Shipped tables: {', '.join(TABLES)}"], name
+        )
     path, label = _resolve(name)
-    return _read(path, label)
+    return _read(path, label)[0]

@@ -50,6 +50,21 @@ BENCHMARKS: dict[str, Benchmark] = {
 
 BENCHMARK_NAMES: tuple[str, ...] = tuple(BENCHMARKS)
 
+BENCHMARK_ALIASES: dict[str, str] = {
+    "hs": "hellaswag",
+    "tqa": "truthfulqa",
+    "truthfulqa_mc2": "truthfulqa",
+    "arc-c": "arc",
+    "arc_c": "arc",
+    "arc_challenge": "arc",
+    "arc-challenge": "arc",
+    "wg": "winogrande",
+    "winograd": "winogrande",
+}
+"""Lower-cased column names other tables use for our benchmarks (ObsScaling: ``ARC-C``,
+``Winograd``; the CAPE paper: ``HS``, ``TQA``, ``WG``). Validation suggests the mapping; it
+never renames on its own."""
+
 ITEM_COLUMN_PREFIX = "items_"
 """``items_<benchmark>`` holds the number of evaluation items behind a score."""
 

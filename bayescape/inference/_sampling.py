@@ -9,10 +9,10 @@ import pymc as pm
 import xarray as xr
 
 import bayescape._jax  # noqa: F401  (x64 before any JAX work)
+from bayescape._config import SAMPLERS
 from bayescape.errors import BayescapeError
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
-SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
 DEFAULT_SAMPLER: Sampler = "numpyro"
 
 

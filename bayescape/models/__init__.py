@@ -1,0 +1,51 @@
+"""Model layer: specifications (``models/*.toml``) and the PyMC model builders.
+
+The critical scale is computed in :mod:`bayescape.models.phase`: ``c`` = log10 N_c per family.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pymc as pm
+
+from bayescape.models._panel import FamilyPanel, prepare_panel
+from bayescape.models._spec import ModelSpec, available_models, load_spec, parse_spec
+from bayescape.models.phase import build_phase_model
+
+
+def required_benchmarks(spec: ModelSpec) -> list[str]:
+    """Benchmarks the model reads (every model must have them scored)."""
+    model = spec.model
+    if model.get("pooling") == "pooled":
+        return [model.get("truthfulness", "truthfulqa")]
+    return [model.get("reasoning", "hellaswag"), model.get("truthfulness", "truthfulqa")]
+
+
+def headline_variables(spec: ModelSpec) -> list[str]:
+    """Parameters whose convergence gates a fit (every N_c, mu_c, beta, tau_c, ...)."""
+    model = spec.model
+    if model.get("pooling") == "pooled":
+        return ["c_pooled", "curvature", "t_vertex"]
+    if model.get("coupling") == "constant":
+        return ["gamma", "gamma_mu", "gamma_sigma"]
+    return ["c", "mu_c", "beta", "tau_c"]
+
+
+def build_model(df: pd.DataFrame, spec: ModelSpec) -> tuple[pm.Model, FamilyPanel]:
+    """Build the PyMC model that ``spec`` names, on a validated panel ``df``."""
+    panel = prepare_panel(df, spec)
+    return build_phase_model(panel, spec), panel
+
+
+__all__ = [
+    "FamilyPanel",
+    "ModelSpec",
+    "available_models",
+    "build_model",
+    "build_phase_model",
+    "headline_variables",
+    "load_spec",
+    "parse_spec",
+    "prepare_panel",
+    "required_benchmarks",
+]

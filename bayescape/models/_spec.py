@@ -119,7 +119,11 @@ def load_spec(name_or_path: str | Path) -> ModelSpec:
         path = shipped
     if not path.exists():
         raise SpecError(f"model specification {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    return parse_spec(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_spec(text: str, path: str = "<spec>") -> ModelSpec:
+    """Parse the text of a specification (as stored in a saved result)."""
     try:
         sections = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -132,6 +136,5 @@ def load_spec(name_or_path: str | Path) -> ModelSpec:
         if bench is not None and bench not in BENCHMARKS:
             raise SpecError(f"{path}: [model] {key} = {bench!r} is not a known benchmark; "
                             f"use one of {', '.join(BENCHMARKS)}")
-    priors = {k: _parse_prior(k, v, str(path)) for k, v in sections.get("priors", {}).items()}
-    return ModelSpec(name=model["name"], sections=sections, text=text, path=str(path),
-                     priors=priors)
+    priors = {k: _parse_prior(k, v, path) for k, v in sections.get("priors", {}).items()}
+    return ModelSpec(name=model["name"], sections=sections, text=text, path=path, priors=priors)

@@ -1,0 +1,4 @@
+"""Package-wide constants that the CLI needs without importing the heavy layers."""
+
+SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
+"""NUTS backends :func:`bayescape.inference.sample` accepts."""

@@ -1,0 +1,71 @@
+"""The result users work with: a fit plus the analyses of the phase model as methods."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from bayescape.analysis import _critical
+from bayescape.data import DEFAULT_DATASET
+from bayescape.inference import FitResult, fit_model
+from bayescape.models import ModelSpec
+
+
+class Result(FitResult):
+    """A fitted model with its summaries.
+
+    Methods give tidy DataFrames with our own column names: :meth:`critical_scales`,
+    :meth:`covariate_effects`, :meth:`phase_probabilities`, :meth:`population_critical_scale`.
+    ``diagnostics`` gates every summary: check ``result.diagnostics.ok``.
+    """
+
+    def critical_scales(self, prob: float = 0.95) -> pd.DataFrame:
+        """Posterior N_c per family (see :func:`bayescape.analysis.critical_scales`)."""
+        return _critical.critical_scales(self, prob)
+
+    def covariate_effects(self, prob: float = 0.95) -> pd.DataFrame:
+        """Covariate effects on log10 N_c in decades (see :func:`~bayescape.analysis.covariate_effects`)."""
+        return _critical.covariate_effects(self, prob)
+
+    def phase_probabilities(self, threshold: float = 0.95) -> pd.DataFrame:
+        """P(tax) and P(bonus) for every model."""
+        return _critical.phase_probabilities(self, threshold)
+
+    def population_critical_scale(self, prob: float = 0.95) -> dict[str, float]:
+        """N_c of an average family (or the pooled N_c)."""
+        return _critical.population_critical_scale(self, prob)
+
+
+def fit(
+    model: str | Path | ModelSpec = "phase",
+    data: str | Path | pd.DataFrame = DEFAULT_DATASET,
+    *,
+    sampler: str | None = None,
+    draws: int | None = None,
+    tune: int | None = None,
+    chains: int | None = None,
+    random_seed: int = 0,
+    target_accept: float | None = None,
+    exclude_families: Iterable[str] = (),
+    progressbar: bool = True,
+) -> Result:
+    """Fit a model to a dataset and return a :class:`Result`.
+
+    >>> import bayescape
+    >>> result = bayescape.fit("phase", "leaderboard_v1", random_seed=1)  # doctest: +SKIP
+    >>> result.critical_scales()[["family", "nc_median", "p_below", "p_above"]]  # doctest: +SKIP
+
+    See :func:`bayescape.inference.fit_model` for the arguments.
+    """
+    base = fit_model(model, data, sampler=sampler, draws=draws, tune=tune, chains=chains,
+                     random_seed=random_seed, target_accept=target_accept,
+                     exclude_families=exclude_families, progressbar=progressbar)
+    return Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
+
+
+def load(path: str | os.PathLike) -> Result:
+    """Load a result saved with ``result.save(path)`` or ``bayescape fit --out``."""
+    return Result.load(path)
