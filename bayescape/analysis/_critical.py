@@ -36,7 +36,8 @@ def _require_changepoint(fit: FitResult) -> None:
     if "c" not in fit.posterior and "c_pooled" not in fit.posterior:
         raise BayescapeError(
             f"model {fit.spec.name!r} has no critical scale (no changepoint); fit 'phase' or "
-            "'quadratic' for N_c")
+            "'quadratic' for N_c"
+        )
 
 
 def critical_draws(fit: FitResult) -> tuple[np.ndarray, list[str]]:
@@ -77,24 +78,26 @@ def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
             notes.append("N_c likely outside the observed sizes: prior-sensitive")
         h_lo, h_hi = hdi(draws, prob)
         e_lo, e_hi = eti(draws, prob)
-        rows.append({
-            "family": family,
-            "n_models": n,
-            "smallest": 10.0**lo,
-            "largest": 10.0**hi,
-            "nc_median": 10.0 ** float(np.median(draws)),
-            "nc_mean": float(np.mean(10.0**draws)),
-            "nc_hdi_low": 10.0**h_lo,
-            "nc_hdi_high": 10.0**h_hi,
-            "nc_eti_low": 10.0**e_lo,
-            "nc_eti_high": 10.0**e_hi,
-            "p_below": p_below,
-            "p_inside": p_inside,
-            "p_above": p_above,
-            "rhat": float(table.loc[key, "rhat"]) if key in table.index else np.nan,
-            "ess_bulk": float(table.loc[key, "ess_bulk"]) if key in table.index else np.nan,
-            "note": "; ".join(notes),
-        })
+        rows.append(
+            {
+                "family": family,
+                "n_models": n,
+                "smallest": 10.0**lo,
+                "largest": 10.0**hi,
+                "nc_median": 10.0 ** float(np.median(draws)),
+                "nc_mean": float(np.mean(10.0**draws)),
+                "nc_hdi_low": 10.0**h_lo,
+                "nc_hdi_high": 10.0**h_hi,
+                "nc_eti_low": 10.0**e_lo,
+                "nc_eti_high": 10.0**e_hi,
+                "p_below": p_below,
+                "p_inside": p_inside,
+                "p_above": p_above,
+                "rhat": float(table.loc[key, "rhat"]) if key in table.index else np.nan,
+                "ess_bulk": float(table.loc[key, "ess_bulk"]) if key in table.index else np.nan,
+                "note": "; ".join(notes),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -106,8 +109,14 @@ def population_critical_scale(fit: FitResult, prob: float = 0.95) -> dict[str, f
     draws = _draws(fit, "mu_c" if "mu_c" in fit.posterior else "c_pooled").ravel()
     lo, hi = eti(draws, prob)
     h_lo, h_hi = hdi(draws, prob)
-    return {"median": 10.0 ** float(np.median(draws)), "mean": float(np.mean(10.0**draws)),
-            "low": 10.0**lo, "high": 10.0**hi, "hdi_low": 10.0**h_lo, "hdi_high": 10.0**h_hi}
+    return {
+        "median": 10.0 ** float(np.median(draws)),
+        "mean": float(np.mean(10.0**draws)),
+        "low": 10.0**lo,
+        "high": 10.0**hi,
+        "hdi_low": 10.0**h_lo,
+        "hdi_high": 10.0**h_hi,
+    }
 
 
 def covariate_effects(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
@@ -126,23 +135,27 @@ def covariate_effects(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
         per_unit = beta[:, k] / scale[k]
         lo, hi = eti(per_unit, prob)
         sd_lo, sd_hi = eti(beta[:, k], prob)
-        rows.append({
-            "covariate": name,
-            "unit": UNITS.get(name, ""),
-            "effect_median": float(np.median(per_unit)),
-            "effect_low": lo,
-            "effect_high": hi,
-            "per_sd_median": float(np.median(beta[:, k])),
-            "per_sd_low": sd_lo,
-            "per_sd_high": sd_hi,
-            "p_lowers": float(np.mean(beta[:, k] < 0)),
-            "n_missing": int(fit.panel.missing[:, k].sum()),
-        })
+        rows.append(
+            {
+                "covariate": name,
+                "unit": UNITS.get(name, ""),
+                "effect_median": float(np.median(per_unit)),
+                "effect_low": lo,
+                "effect_high": hi,
+                "per_sd_median": float(np.median(beta[:, k])),
+                "per_sd_low": sd_lo,
+                "per_sd_high": sd_hi,
+                "p_lowers": float(np.mean(beta[:, k] < 0)),
+                "n_missing": int(fit.panel.missing[:, k].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def phase_probabilities(fit: FitResult, threshold: float = 0.95) -> pd.DataFrame:
-    r"""Per model: :math:`P(\text{tax}) = P(x < c_f)` and :math:`P(\text{bonus}) = 1 - P(\text{tax})`.
+    r"""Per model: the probability of sitting below (tax) or above (bonus) its family's N_c.
+
+    :math:`P(\text{tax}) = P(x < c_f)` and :math:`P(\text{bonus}) = 1 - P(\text{tax})`.
 
     ``phase`` is ``tax`` or ``bonus`` when that probability is at least ``threshold``, else
     ``uncertain``; ``coupling_median`` is the posterior median of :math:`\gamma_f (x - c_f)`.
@@ -157,15 +170,18 @@ def phase_probabilities(fit: FitResult, threshold: float = 0.95) -> pd.DataFrame
         gamma = _draws(fit, "gamma")
     below = panel.x[None, :] < c[:, idx]
     p_tax = below.mean(axis=0)
-    out = pd.DataFrame({
-        "model": panel.models,
-        "family": np.asarray(families)[idx] if gamma is None else panel.families[idx],
-        "params": 10.0**panel.x,
-        "p_tax": p_tax,
-        "p_bonus": 1.0 - p_tax,
-    })
+    out = pd.DataFrame(
+        {
+            "model": panel.models,
+            "family": np.asarray(families)[idx] if gamma is None else panel.families[idx],
+            "params": 10.0**panel.x,
+            "p_tax": p_tax,
+            "p_bonus": 1.0 - p_tax,
+        }
+    )
     if gamma is not None:
         out["coupling_median"] = np.median(gamma[:, idx] * (panel.x[None, :] - c[:, idx]), axis=0)
-    out["phase"] = np.where(p_tax >= threshold, "tax",
-                            np.where(1.0 - p_tax >= threshold, "bonus", "uncertain"))
+    out["phase"] = np.where(
+        p_tax >= threshold, "tax", np.where(1.0 - p_tax >= threshold, "bonus", "uncertain")
+    )
     return out

@@ -27,7 +27,10 @@ class Result(FitResult):
         return _critical.critical_scales(self, prob)
 
     def covariate_effects(self, prob: float = 0.95) -> pd.DataFrame:
-        """Covariate effects on log10 N_c in decades (see :func:`~bayescape.analysis.covariate_effects`)."""
+        """Covariate effects on log10 N_c in decades.
+
+        See :func:`bayescape.analysis.covariate_effects`.
+        """
         return _critical.covariate_effects(self, prob)
 
     def phase_probabilities(self, threshold: float = 0.95) -> pd.DataFrame:
@@ -60,9 +63,18 @@ def fit(
 
     See :func:`bayescape.inference.fit_model` for the arguments.
     """
-    base = fit_model(model, data, sampler=sampler, draws=draws, tune=tune, chains=chains,
-                     random_seed=random_seed, target_accept=target_accept,
-                     exclude_families=exclude_families, progressbar=progressbar)
+    base = fit_model(
+        model,
+        data,
+        sampler=sampler,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        random_seed=random_seed,
+        target_accept=target_accept,
+        exclude_families=exclude_families,
+        progressbar=progressbar,
+    )
     return Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
 
 

@@ -7,14 +7,15 @@ one module each and register themselves through ``register(subparsers)``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from bayescape.errors import BayescapeError
 
-from . import _data, _fit
+from . import _data, _fit, _replicate
 
-_COMMAND_MODULES = (_fit, _data)
+_COMMAND_MODULES = (_fit, _data, _replicate)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,12 +34,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SIGPIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a reader that went away
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; return the exit code (0 ok, 1 failed check, 2 usage or input error)."""
+    """Run the CLI; return the exit code.
+
+    0 ok, 1 failed check, 2 usage or input error, 130 interrupted, 141 output pipe closed
+    (``bayescape data show leaderboard_v1 | head``).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return _SIGPIPE_EXIT
     except BayescapeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

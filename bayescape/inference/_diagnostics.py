@@ -59,8 +59,10 @@ class Diagnostics:
     def describe(self) -> str:
         """One line for people: status, worst R-hat and ESS, divergences."""
         head = "OK" if self.ok else "FAILED: " + "; ".join(self.reasons)
-        return (f"diagnostics {head} (max R-hat {self.max_rhat:.3f}, min bulk ESS "
-                f"{self.min_ess_bulk:.0f}, {self.divergences} divergences, {self.draws} draws)")
+        return (
+            f"diagnostics {head} (max R-hat {self.max_rhat:.3f}, min bulk ESS "
+            f"{self.min_ess_bulk:.0f}, {self.divergences} divergences, {self.draws} draws)"
+        )
 
 
 def _flatten(ds: xr.Dataset) -> dict[str, float]:
@@ -86,23 +88,36 @@ def diagnose(idata: xr.DataTree, var_names: list[str]) -> Diagnostics:
     rhat = _flatten(az.rhat(idata, var_names=present).ds)
     bulk = _flatten(az.ess(idata, var_names=present, method="bulk").ds)
     tail = _flatten(az.ess(idata, var_names=present, method="tail").ds)
-    table = pd.DataFrame({"parameter": list(rhat), "rhat": list(rhat.values()),
-                          "ess_bulk": [bulk[k] for k in rhat], "ess_tail": [tail[k] for k in rhat]})
+    table = pd.DataFrame(
+        {
+            "parameter": list(rhat),
+            "rhat": list(rhat.values()),
+            "ess_bulk": [bulk[k] for k in rhat],
+            "ess_tail": [tail[k] for k in rhat],
+        }
+    )
     stats = idata.sample_stats.ds
     divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
     post = idata.posterior.ds
     draws = int(post.sizes["chain"] * post.sizes["draw"])
     reasons = []
-    bad_rhat = table[~(table["rhat"] <= RHAT_MAX)]
+    rhat_values, ess_values = table["rhat"], table["ess_bulk"]
+    if not np.isfinite(table[["rhat", "ess_bulk"]].to_numpy()).all():
+        reasons.append("R-hat or ESS not finite (a parameter did not move, or one chain)")
+    bad_rhat = table[rhat_values > RHAT_MAX]
     if len(bad_rhat):
-        reasons.append(f"R-hat > {RHAT_MAX} for {len(bad_rhat)} parameter(s), worst "
-                       f"{bad_rhat['rhat'].max():.3f} ({bad_rhat.loc[bad_rhat['rhat'].idxmax(), 'parameter']})")
-    low_ess = table[~(table["ess_bulk"] >= ESS_MIN)]
+        worst = bad_rhat.loc[bad_rhat["rhat"].idxmax()]
+        reasons.append(
+            f"R-hat > {RHAT_MAX} for {len(bad_rhat)} parameter(s), worst "
+            f"{worst['rhat']:.3f} ({worst['parameter']})"
+        )
+    low_ess = table[ess_values < ESS_MIN]
     if len(low_ess):
-        reasons.append(f"bulk ESS < {ESS_MIN} for {len(low_ess)} parameter(s), lowest "
-                       f"{low_ess['ess_bulk'].min():.0f} ({low_ess.loc[low_ess['ess_bulk'].idxmin(), 'parameter']})")
+        worst = low_ess.loc[low_ess["ess_bulk"].idxmin()]
+        reasons.append(
+            f"bulk ESS < {ESS_MIN} for {len(low_ess)} parameter(s), lowest "
+            f"{worst['ess_bulk']:.0f} ({worst['parameter']})"
+        )
     if divergences:
         reasons.append(f"{divergences} divergent transition(s)")
-    if not np.isfinite(table[["rhat", "ess_bulk"]].to_numpy()).all():
-        reasons.append("non-finite R-hat or ESS (a parameter did not move)")
     return Diagnostics(table=table, divergences=divergences, draws=draws, reasons=reasons)

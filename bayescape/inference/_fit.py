@@ -53,8 +53,9 @@ def fit_model(
         if exclude_families:
             df = df[~df["family"].isin(set(exclude_families))].reset_index(drop=True)
     else:
-        df = load_dataset(data, require_benchmarks=required_benchmarks(spec),
-                          exclude_families=exclude_families)
+        df = load_dataset(
+            data, require_benchmarks=required_benchmarks(spec), exclude_families=exclude_families
+        )
     start = time.perf_counter()
     pm_model, _ = build_model(df, spec)
     build_seconds = time.perf_counter() - start
@@ -65,8 +66,7 @@ def fit_model(
         chains=int(chains or defaults.get("chains", 4)),
         target_accept=float(target_accept or defaults.get("target_accept", 0.9)),
     )
-    idata, seconds = sample(pm_model, random_seed=random_seed, progressbar=progressbar,
-                            **settings)
+    idata, seconds = sample(pm_model, random_seed=random_seed, progressbar=progressbar, **settings)
     from bayescape import __version__
 
     info = dict(

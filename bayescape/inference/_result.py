@@ -82,8 +82,12 @@ class FitResult:
         tree[_DATA_GROUP] = xr.DataTree(xr.Dataset({"csv": ((), csv)}))
         tree[_SPEC_GROUP] = xr.DataTree(xr.Dataset({"toml": ((), self.spec.text)}))
         attrs = {k: v for k, v in self.info.items() if v is not None}
-        attrs.update(spec_hash=self.spec.hash, data_hash=data_hash(self.data),
-                     model=self.spec.name, status=self.diagnostics.status)
+        attrs.update(
+            spec_hash=self.spec.hash,
+            data_hash=data_hash(self.data),
+            model=self.spec.name,
+            status=self.diagnostics.status,
+        )
         tree.attrs = {k: (v if isinstance(v, int | float) else str(v)) for k, v in attrs.items()}
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
@@ -98,8 +102,9 @@ class FitResult:
         """Read a result written by :meth:`save`, checking its spec and data hashes."""
         path = Path(path)
         if not path.exists():
-            raise BayescapeError(f"{path}: no such result file; create one with "
-                                 "'bayescape fit --out FILE.nc'")
+            raise BayescapeError(
+                f"{path}: no such result file; create one with 'bayescape fit --out FILE.nc'"
+            )
         try:
             with xr.open_datatree(path, engine="h5netcdf") as opened:
                 tree = opened.load()
@@ -111,11 +116,15 @@ class FitResult:
         spec = parse_spec(str(tree[_SPEC_GROUP].ds["toml"].values), f"{path}:{_SPEC_GROUP}")
         info = dict(tree.attrs)
         if spec.hash != info.get("spec_hash"):
-            raise ResultMismatchError(f"{path}: stored spec hash {info.get('spec_hash')} does not "
-                                      f"match its spec text ({spec.hash}); the file was altered")
+            raise ResultMismatchError(
+                f"{path}: stored spec hash {info.get('spec_hash')} does not "
+                f"match its spec text ({spec.hash}); the file was altered"
+            )
         if hashlib.sha256(csv.encode()).hexdigest()[:16] != info.get("data_hash"):
-            raise ResultMismatchError(f"{path}: stored data do not match their hash "
-                                      f"{info.get('data_hash')}; the file was altered")
+            raise ResultMismatchError(
+                f"{path}: stored data do not match their hash "
+                f"{info.get('data_hash')}; the file was altered"
+            )
         data = pd.read_csv(io.StringIO(csv))
         data.attrs.update(source=info.get("data_source", ""), data_hash=info.get("data_hash"))
         idata = tree.copy()

@@ -48,8 +48,15 @@ def sample(
     """
     if sampler not in SAMPLERS:
         raise BayescapeError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    kwargs: dict = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed,
-                        progressbar=progressbar, nuts_sampler=sampler, target_accept=target_accept)
+    kwargs: dict = dict(
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        random_seed=random_seed,
+        progressbar=progressbar,
+        nuts_sampler=sampler,
+        target_accept=target_accept,
+    )
     if sampler == "pymc":
         kwargs["cores"] = 1  # forked workers deadlock on JAX ops; one process is reliable
     elif sampler == "numpyro":

@@ -8,9 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import pymc as pm
 
+from bayescape.errors import SpecError
 from bayescape.models._panel import FamilyPanel, prepare_panel
 from bayescape.models._spec import ModelSpec, available_models, load_spec, parse_spec
 from bayescape.models.phase import build_phase_model
+
+KINDS: tuple[str, ...] = ("phase",)
+"""Model kinds that :func:`build_model` can build."""
 
 
 def required_benchmarks(spec: ModelSpec) -> list[str]:
@@ -31,8 +35,17 @@ def headline_variables(spec: ModelSpec) -> list[str]:
     return ["c", "mu_c", "beta", "tau_c"]
 
 
+def model_kind(spec: ModelSpec) -> str:
+    """The builder a spec asks for (``[model] kind``): ``"phase"`` or ``"dynamics"``."""
+    kind = spec.model.get("kind", "phase")
+    if kind not in KINDS:
+        raise SpecError(f"{spec.path}: [model] kind = {kind!r}; use one of {', '.join(KINDS)}")
+    return kind
+
+
 def build_model(df: pd.DataFrame, spec: ModelSpec) -> tuple[pm.Model, FamilyPanel]:
     """Build the PyMC model that ``spec`` names, on a validated panel ``df``."""
+    model_kind(spec)
     panel = prepare_panel(df, spec)
     return build_phase_model(panel, spec), panel
 
@@ -45,6 +58,7 @@ __all__ = [
     "build_phase_model",
     "headline_variables",
     "load_spec",
+    "model_kind",
     "parse_spec",
     "prepare_panel",
     "required_benchmarks",

@@ -88,7 +88,7 @@ def raw_family_covariate(df: pd.DataFrame, name: str, families: np.ndarray) -> n
     if name.startswith(_CURATION_PREFIX):
         if "data_curation" not in df.columns:
             return None
-        level = name[len(_CURATION_PREFIX):]
+        level = name[len(_CURATION_PREFIX) :]
         curation = df.groupby("family")["data_curation"].first().reindex(families)
         return np.where(curation.isna(), np.nan, (curation == level).astype(float))
     if name == "log10_tokens_per_param":
@@ -133,8 +133,11 @@ def prepare_panel(df: pd.DataFrame, spec: ModelSpec) -> FamilyPanel:
         names.append(name)
         columns.append(raw)
     if dropped:
-        warnings.warn("covariates dropped: " + "; ".join(f"{n} ({why})" for n, why in dropped),
-                      DataWarning, stacklevel=2)
+        warnings.warn(
+            "covariates dropped: " + "; ".join(f"{n} ({why})" for n, why in dropped),
+            DataWarning,
+            stacklevel=2,
+        )
     raw_z = np.column_stack(columns) if columns else np.zeros((len(families), 0))
     center = np.nanmean(raw_z, axis=0) if columns else np.zeros(0)
     scale = np.nanstd(raw_z, axis=0) if columns else np.ones(0)

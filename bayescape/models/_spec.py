@@ -22,7 +22,7 @@ _PRIOR_PARAMS = {
 
 @dataclass(frozen=True)
 class Prior:
-    """A prior distribution written in a spec file, e.g. ``{dist = "normal", mu = 0, sigma = 1}``."""
+    """A prior written in a spec file, e.g. ``{dist = "normal", mu = 0, sigma = 1}``."""
 
     dist: str
     params: dict[str, float]
@@ -81,21 +81,28 @@ def available_models() -> list[str]:
 
 def _parse_prior(name: str, value: Any, where: str) -> Prior:
     if not isinstance(value, dict) or "dist" not in value:
-        raise SpecError(f"{where}: prior {name!r} must look like {{dist = \"normal\", mu = 0, "
-                        f"sigma = 1}}, got {value!r}")
+        raise SpecError(
+            f'{where}: prior {name!r} must look like {{dist = "normal", mu = 0, '
+            f"sigma = 1}}, got {value!r}"
+        )
     dist = value["dist"]
     if dist not in _PRIOR_PARAMS:
-        raise SpecError(f"{where}: prior {name!r} has unknown dist {dist!r}; "
-                        f"use one of {sorted(_PRIOR_PARAMS)}")
+        raise SpecError(
+            f"{where}: prior {name!r} has unknown dist {dist!r}; use one of {sorted(_PRIOR_PARAMS)}"
+        )
     params = {k: v for k, v in value.items() if k != "dist"}
     expected = set(_PRIOR_PARAMS[dist])
     if set(params) != expected:
-        raise SpecError(f"{where}: prior {name!r} ({dist}) needs exactly {sorted(expected)}, "
-                        f"got {sorted(params)}")
+        raise SpecError(
+            f"{where}: prior {name!r} ({dist}) needs exactly {sorted(expected)}, "
+            f"got {sorted(params)}"
+        )
     for k, v in params.items():
         if not isinstance(v, int | float) or (k == "sigma" and v <= 0):
-            raise SpecError(f"{where}: prior {name!r}: {k} = {v!r} must be a number"
-                            + (" > 0" if k == "sigma" else ""))
+            raise SpecError(
+                f"{where}: prior {name!r}: {k} = {v!r} must be a number"
+                + (" > 0" if k == "sigma" else "")
+            )
     return Prior(dist, {k: float(v) for k, v in params.items()})
 
 
@@ -114,8 +121,10 @@ def load_spec(name_or_path: str | Path) -> ModelSpec:
         if not shipped.exists():
             close = difflib.get_close_matches(text_name, available_models(), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise SpecError(f"unknown model {text_name!r}.{hint} Shipped models: "
-                            f"{', '.join(available_models())}; or give a path to a .toml file")
+            raise SpecError(
+                f"unknown model {text_name!r}.{hint} Shipped models: "
+                f"{', '.join(available_models())}; or give a path to a .toml file"
+            )
         path = shipped
     if not path.exists():
         raise SpecError(f"model specification {path} does not exist")
@@ -134,7 +143,9 @@ def parse_spec(text: str, path: str = "<spec>") -> ModelSpec:
     for key in ("reasoning", "truthfulness"):
         bench = model.get(key)
         if bench is not None and bench not in BENCHMARKS:
-            raise SpecError(f"{path}: [model] {key} = {bench!r} is not a known benchmark; "
-                            f"use one of {', '.join(BENCHMARKS)}")
+            raise SpecError(
+                f"{path}: [model] {key} = {bench!r} is not a known benchmark; "
+                f"use one of {', '.join(BENCHMARKS)}"
+            )
     priors = {k: _parse_prior(k, v, path) for k, v in sections.get("priors", {}).items()}
     return ModelSpec(name=model["name"], sections=sections, text=text, path=path, priors=priors)

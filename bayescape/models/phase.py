@@ -71,10 +71,15 @@ def reasoning_curve(x, floor, a, b, anchor, ops: Ops = NUMPY_OPS):
 
 
 def reasoning_integral(x, floor, a, b, anchor, ops: Ops = NUMPY_OPS):
-    r""":math:`\int_m^x R(s)\,ds = L (x - m) + (1 - L)[\mathrm{sp}(a + b(x - m)) - \mathrm{sp}(a)]/b`."""
-    return floor * (x - anchor) + (1.0 - floor) * (
-        ops.softplus(a + b * (x - anchor)) - ops.softplus(a)
-    ) / b
+    r"""Closed-form integral of the reasoning curve from the anchor ``m`` to ``x``.
+
+    :math:`\int_m^x R(s)\,ds = L (x - m) + (1 - L)[\mathrm{sp}(a + b(x - m)) - \mathrm{sp}(a)]/b`
+    with :math:`\mathrm{sp}(u) = \log(1 + e^u)`.
+    """
+    return (
+        floor * (x - anchor)
+        + (1.0 - floor) * (ops.softplus(a + b * (x - anchor)) - ops.softplus(a)) / b
+    )
 
 
 def truthfulness_curve(x, floor, a, b, anchor, t_anchor, gamma, c, ops: Ops = NUMPY_OPS):
@@ -113,8 +118,13 @@ def _prior(name: str, spec: ModelSpec, **kwargs: Any) -> pm.Distribution:
 def _score_likelihood(name: str, mu, observed: np.ndarray, n_items: np.ndarray, sigma) -> None:
     """Normal approximation to the binomial sampling error plus extra noise ``sigma``."""
     p = pt.clip(mu, 1e-3, 1 - 1e-3)
-    pm.Normal(name, mu=mu, sigma=pt.sqrt(p * (1 - p) / n_items + sigma**2), observed=observed,
-              dims="model")
+    pm.Normal(
+        name,
+        mu=mu,
+        sigma=pt.sqrt(p * (1 - p) / n_items + sigma**2),
+        observed=observed,
+        dims="model",
+    )
 
 
 def _covariate_matrix(panel: FamilyPanel) -> pt.TensorVariable:
@@ -132,23 +142,24 @@ def _reasoning_block(panel: FamilyPanel, spec: ModelSpec):
     """Family reasoning curves (partially pooled level and log-slope), non-centred."""
     f = panel.family_index
     a_mu, a_sigma = _prior("a_mu", spec), _prior("a_sigma", spec)
-    a = pm.Deterministic("a", a_mu + a_sigma * pm.Normal("a_z", 0, 1, dims="family"),
-                         dims="family")
+    a = pm.Deterministic("a", a_mu + a_sigma * pm.Normal("a_z", 0, 1, dims="family"), dims="family")
     log_b_mu, log_b_sigma = _prior("log_b_mu", spec), _prior("log_b_sigma", spec)
     b = pm.Deterministic(
-        "b", pt.exp(log_b_mu + log_b_sigma * pm.Normal("b_z", 0, 1, dims="family")),
-        dims="family")
+        "b", pt.exp(log_b_mu + log_b_sigma * pm.Normal("b_z", 0, 1, dims="family")), dims="family"
+    )
     floor = BENCHMARKS[panel.reasoning_benchmark].floor
     r_mu = reasoning_curve(panel.x, floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
-    _score_likelihood("reasoning", r_mu, panel.reasoning, panel.n_reasoning,
-                      _prior("sigma_reasoning", spec))
+    _score_likelihood(
+        "reasoning", r_mu, panel.reasoning, panel.n_reasoning, _prior("sigma_reasoning", spec)
+    )
     return floor, a, b
 
 
 def _truthfulness_anchor(spec: ModelSpec):
     t_mu, t_sigma = _prior("t_mu", spec), _prior("t_sigma", spec)
-    return pm.Deterministic("t", t_mu + t_sigma * pm.Normal("t_z", 0, 1, dims="family"),
-                            dims="family")
+    return pm.Deterministic(
+        "t", t_mu + t_sigma * pm.Normal("t_z", 0, 1, dims="family"), dims="family"
+    )
 
 
 def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
@@ -173,8 +184,10 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
     if pooling == "pooled":
         return _build_pooled(panel, spec, coords)
     if pooling != "family" or coupling_kind not in {"running", "constant"}:
-        raise SpecError(f"{spec.path}: [model] coupling must be 'running' or 'constant' and "
-                        f"pooling 'family' or 'pooled' (got {coupling_kind!r}, {pooling!r})")
+        raise SpecError(
+            f"{spec.path}: [model] coupling must be 'running' or 'constant' and "
+            f"pooling 'family' or 'pooled' (got {coupling_kind!r}, {pooling!r})"
+        )
     f = panel.family_index
     with pm.Model(coords=coords) as model:
         floor, a, b = _reasoning_block(panel, spec)
@@ -188,24 +201,32 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
                 shift = pt.dot(_covariate_matrix(panel), beta)
                 pm.Deterministic("beta_per_unit", beta / panel.z_scale, dims="covariate")
             c = pm.Deterministic(
-                "c", mu_c + shift + tau_c * pm.Normal("c_z", 0, 1, dims="family"), dims="family")
+                "c", mu_c + shift + tau_c * pm.Normal("c_z", 0, 1, dims="family"), dims="family"
+            )
             lg_mu, lg_sigma = _prior("log_gamma_mu", spec), _prior("log_gamma_sigma", spec)
             gamma = pm.Deterministic(
-                "gamma", pt.exp(lg_mu + lg_sigma * pm.Normal("gamma_z", 0, 1, dims="family")),
-                dims="family")
-            t_mu = truthfulness_curve(panel.x, floor, a[f], b[f], panel.anchor[f], t[f],
-                                      gamma[f], c[f], PYTENSOR_OPS)
+                "gamma",
+                pt.exp(lg_mu + lg_sigma * pm.Normal("gamma_z", 0, 1, dims="family")),
+                dims="family",
+            )
+            t_mu = truthfulness_curve(
+                panel.x, floor, a[f], b[f], panel.anchor[f], t[f], gamma[f], c[f], PYTENSOR_OPS
+            )
         else:
             g_mu, g_sigma = _prior("gamma_mu", spec), _prior("gamma_sigma", spec)
             gamma = pm.Deterministic(
-                "gamma", g_mu + g_sigma * pm.Normal("gamma_z", 0, 1, dims="family"),
-                dims="family")
+                "gamma", g_mu + g_sigma * pm.Normal("gamma_z", 0, 1, dims="family"), dims="family"
+            )
             r_x = reasoning_curve(panel.x, floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
-            r_m = reasoning_curve(panel.anchor[f], floor, a[f], b[f], panel.anchor[f],
-                                  PYTENSOR_OPS)
+            r_m = reasoning_curve(panel.anchor[f], floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
             t_mu = t[f] + gamma[f] * (r_x - r_m)
-        _score_likelihood("truthfulness", t_mu, panel.truthfulness, panel.n_truthfulness,
-                          _prior("sigma_truthfulness", spec))
+        _score_likelihood(
+            "truthfulness",
+            t_mu,
+            panel.truthfulness,
+            panel.n_truthfulness,
+            _prior("sigma_truthfulness", spec),
+        )
     return model
 
 
@@ -216,6 +237,54 @@ def _build_pooled(panel: FamilyPanel, spec: ModelSpec, coords: dict) -> pm.Model
         curvature = _prior("curvature", spec)
         h = _prior("t_vertex", spec)
         t_mu = h + curvature * (panel.x - c) ** 2
-        _score_likelihood("truthfulness", t_mu, panel.truthfulness, panel.n_truthfulness,
-                          _prior("sigma_truthfulness", spec))
+        _score_likelihood(
+            "truthfulness",
+            t_mu,
+            panel.truthfulness,
+            panel.n_truthfulness,
+            _prior("sigma_truthfulness", spec),
+        )
     return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation (recovery tests, calibration)
+
+
+def simulate_scores(
+    panel: FamilyPanel, params: dict[str, Any], rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw reasoning and truthfulness scores from the running-coupling model.
+
+    Parameters
+    ----------
+    panel
+        The design: sizes, families, item counts (its observed scores are ignored).
+    params
+        Per-family arrays ``a``, ``b``, ``t``, ``gamma``, ``c`` and scalars
+        ``sigma_reasoning``, ``sigma_truthfulness``.
+    rng
+        Source of randomness.
+
+    Returns
+    -------
+    (reasoning, truthfulness)
+        Scores with binomial sampling noise plus the extra noise, clipped to [0, 1].
+    """
+    f = panel.family_index
+    floor = BENCHMARKS[panel.reasoning_benchmark].floor
+    a, b, t = params["a"][f], params["b"][f], params["t"][f]
+    r_mu = reasoning_curve(panel.x, floor, a, b, panel.anchor[f])
+    t_mu = truthfulness_curve(
+        panel.x, floor, a, b, panel.anchor[f], t, params["gamma"][f], params["c"][f]
+    )
+
+    def noisy(mu: np.ndarray, n: np.ndarray, sigma: float) -> np.ndarray:
+        p = np.clip(mu, 1e-3, 1 - 1e-3)
+        sd = np.sqrt(p * (1 - p) / n + sigma**2)
+        return np.clip(mu + sd * rng.standard_normal(mu.shape), 0.0, 1.0)
+
+    return (
+        noisy(r_mu, panel.n_reasoning, params["sigma_reasoning"]),
+        noisy(t_mu, panel.n_truthfulness, params["sigma_truthfulness"]),
+    )
