@@ -60,11 +60,11 @@ def sample(
     if sampler == "pymc":
         kwargs["cores"] = 1  # forked workers deadlock on JAX ops; one process is reliable
     elif sampler == "numpyro":
-        kwargs["nuts_sampler_kwargs"] = {"chain_method": "sequential"}
+        kwargs["nuts"] = {"chain_method": "sequential"}
     elif sampler == "blackjax":
-        kwargs["nuts_sampler_kwargs"] = {"chain_method": "vectorized"}
+        kwargs["nuts"] = {"chain_method": "vectorized"}
     elif sampler == "nutpie":
-        kwargs["nuts_sampler_kwargs"] = {"backend": "jax", "gradient_backend": "jax"}
+        kwargs["nuts"] = {"backend": "jax", "gradient_backend": "jax"}
     start = time.perf_counter()
     with model:
         idata = pm.sample(**kwargs)

@@ -1,0 +1,20 @@
+"""The priors of the shipped specs give plausible scores before seeing data."""
+
+import pytest
+
+from bayescape.analysis import prior_predictive_check
+
+
+@pytest.mark.behaviour
+@pytest.mark.parametrize("model", ["phase", "phase_no_transition"])
+def test_phase_priors_give_plausible_scores(model):
+    check = prior_predictive_check(model, draws=300).set_index("quantity")
+    # Scores are fractions: nearly all prior draws must be valid scores, and most must land
+    # within 0.25 of what was observed (the priors are weakly informative, not vague).
+    assert (check["in_unit_interval"] > 0.9).all(), check
+    assert check.loc["truthfulness", "near_observed"] > 0.6, check
+    assert check.loc["reasoning", "near_observed"] > 0.4, check
+    if "nc_prior_low" in check:
+        # prior 90% range of N_c spans small to frontier models, nothing absurd
+        assert 1e6 < check["nc_prior_low"].iloc[0] < 1e8
+        assert 1e11 < check["nc_prior_high"].iloc[0] < 1e13
