@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from bayescape.data import DEFAULT_DATASET, load_dataset
+from bayescape.data import DEFAULT_DATASET, data_hash, load_dataset
 from bayescape.inference._result import FitResult
 from bayescape.inference._sampling import DEFAULT_SAMPLER, sample
 from bayescape.models import ModelSpec, build_model, load_spec, required_benchmarks
@@ -72,6 +72,9 @@ def fit_model(
     info = dict(
         bayescape_version=__version__,
         data_source=str(df.attrs.get("source", "<DataFrame>")),
+        data_hash=data_hash(df),
+        spec_hash=spec.hash,
+        model=spec.name,
         seed=random_seed,
         excluded_families=",".join(sorted(set(exclude_families))),
         build_seconds=round(build_seconds, 3),

@@ -13,7 +13,8 @@ from bayescape._config import SAMPLERS
 from bayescape.errors import BayescapeError
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
-DEFAULT_SAMPLER: Sampler = "numpyro"
+DEFAULT_SAMPLER: Sampler = "nutpie"
+"""Fastest backend on the phase model on a 2-core CPU (see benchmarks/RESULTS.md)."""
 
 
 def sample(
@@ -34,8 +35,9 @@ def sample(
     model
         The PyMC model.
     sampler
-        ``"numpyro"``, ``"blackjax"`` (JAX, chains vectorised), ``"nutpie"`` (JAX backend) or
-        ``"pymc"`` (PyMC's own NUTS, one process).
+        ``"nutpie"`` (Numba-compiled model, Rust sampler; the default), ``"numpyro"`` (JAX,
+        chains in sequence), ``"blackjax"`` (JAX, chains vectorised) or ``"pymc"`` (PyMC's own
+        NUTS, one process).
     draws, tune, chains, random_seed, target_accept
         As in :func:`pymc.sample`. The same seed gives the same draws.
     progressbar
@@ -63,8 +65,8 @@ def sample(
         kwargs["nuts"] = {"chain_method": "sequential"}
     elif sampler == "blackjax":
         kwargs["nuts"] = {"chain_method": "vectorized"}
-    elif sampler == "nutpie":
-        kwargs["nuts"] = {"backend": "jax", "gradient_backend": "jax"}
+    # nutpie compiles the model with Numba (its default): for the phase model that is faster to
+    # compile and to run than its JAX backend. Models with JAX ops (dynamics) use numpyro.
     start = time.perf_counter()
     with model:
         idata = pm.sample(**kwargs)
