@@ -503,7 +503,7 @@ def _describe_exclusions(excluded: list[tuple[str, str]]) -> str:
 
 
 def load_dataset(
-    source: str | Path = DEFAULT_DATASET,
+    source: str | Path | pd.DataFrame = DEFAULT_DATASET,
     *,
     columns: Mapping[str, str] | None = None,
     require_benchmarks: Iterable[str] = (),
@@ -516,7 +516,8 @@ def load_dataset(
     Parameters
     ----------
     source
-        A shipped name (see :data:`PANELS`) or a path to a CSV (UTF-8) or Parquet file.
+        A shipped name (see :data:`PANELS`), a path to a CSV (UTF-8) or Parquet file, or a
+        DataFrame (validated the same way; messages count its rows from 1).
     columns
         Maps the file's column names to ours, e.g. ``{"Model": "model", "HS": "hellaswag"}``.
     require_benchmarks
@@ -554,8 +555,12 @@ def load_dataset(
         exclude_families = [exclude_families]
     required = list(require_benchmarks)
 
-    path, label = _resolve(source)
-    df, lines = _read(path, label)
+    if isinstance(source, pd.DataFrame):
+        label = str(source.attrs.get("source", "<DataFrame>"))
+        df, lines = source.copy(), None
+    else:
+        path, label = _resolve(source)
+        df, lines = _read(path, label)
     df = _apply_column_mapping(df, columns, label)
     report = validate(df, label, require_benchmarks=required, line_numbers=lines)
     if not report.ok and label in TABLES:

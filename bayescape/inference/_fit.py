@@ -36,7 +36,8 @@ def fit_model(
         Shipped model name (``"phase"``, ``"phase_no_transition"``, ``"quadratic"``), a path to
         a spec TOML file, or a parsed :class:`ModelSpec`.
     data
-        Shipped dataset name, a path to a CSV/Parquet file, or an already validated DataFrame.
+        Shipped dataset name, a path to a CSV/Parquet file, or a DataFrame (validated the same
+        way as a file).
     sampler, draws, tune, chains, target_accept
         Override the spec's ``[sampler]`` defaults.
     random_seed
@@ -48,14 +49,9 @@ def fit_model(
     """
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     defaults = spec.sampler
-    if isinstance(data, pd.DataFrame):
-        df = data
-        if exclude_families:
-            df = df[~df["family"].isin(set(exclude_families))].reset_index(drop=True)
-    else:
-        df = load_dataset(
-            data, require_benchmarks=required_benchmarks(spec), exclude_families=exclude_families
-        )
+    df = load_dataset(
+        data, require_benchmarks=required_benchmarks(spec), exclude_families=exclude_families
+    )
     start = time.perf_counter()
     pm_model, _ = build_model(df, spec)
     build_seconds = time.perf_counter() - start

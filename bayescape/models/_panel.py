@@ -73,6 +73,13 @@ class FamilyPanel:
         return np.isnan(self.z)
 
 
+def _column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as floats, or NaN when absent (models that do not read it, e.g. ``quadratic``)."""
+    if name not in df.columns:
+        return np.full(len(df), np.nan)
+    return df[name].to_numpy(dtype=float)
+
+
 def _family_mean(df: pd.DataFrame, values: pd.Series, families: np.ndarray) -> np.ndarray:
     return values.groupby(df["family"]).mean().reindex(families).to_numpy(dtype=float)
 
@@ -146,9 +153,9 @@ def prepare_panel(df: pd.DataFrame, spec: ModelSpec) -> FamilyPanel:
         families=families,
         family_index=family_index.astype(np.int64),
         x=x,
-        reasoning=df[reasoning].to_numpy(dtype=float),
+        reasoning=_column(df, reasoning),
         truthfulness=df[truthfulness].to_numpy(dtype=float),
-        n_reasoning=df[item_column(reasoning)].to_numpy(dtype=float),
+        n_reasoning=_column(df, item_column(reasoning)),
         n_truthfulness=df[item_column(truthfulness)].to_numpy(dtype=float),
         anchor=grouped.median().to_numpy(),
         x_min=grouped.min().to_numpy(),

@@ -18,8 +18,9 @@ def test_save_load_round_trip_is_identical(prior_result, tmp_path):
     assert not list(path.parent.glob(".*tmp"))  # the temporary file was renamed away
     loaded = bayescape.load(path)
     for name in ("c", "beta", "gamma", "mu_c"):
-        np.testing.assert_array_equal(loaded.posterior[name].values,
-                                      prior_result.posterior[name].values)
+        np.testing.assert_array_equal(
+            loaded.posterior[name].values, prior_result.posterior[name].values
+        )
     assert loaded.spec.text == prior_result.spec.text
     assert loaded.info["spec_hash"] == prior_result.spec.hash
     assert loaded.info["data_hash"] == prior_result.data.attrs["data_hash"]
