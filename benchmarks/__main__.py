@@ -42,7 +42,8 @@ def _machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.machine()}"
+    system = f"{platform.system()} {platform.machine()}"
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {system}"
 
 
 def _summarise(runs: list[dict], key: str) -> tuple[float, float, float]:

@@ -89,8 +89,8 @@ def main() -> None:
         import jax
         from numpyro.infer import MCMC, NUTS
 
-        from benchmarks.numpyro_reference import phase_model
         from bayescape.models import load_spec, prepare_panel
+        from benchmarks.numpyro_reference import phase_model
 
         spec = load_spec("phase")
         df = load_dataset(data, require_benchmarks=["hellaswag", "truthfulqa"])

@@ -6,13 +6,13 @@ Same data, same priors (read from ``models/phase.toml``), same parameterisation 
 
 from __future__ import annotations
 
-import numpy as np
-
-import bayescape._jax  # noqa: F401  (x64)
 import jax
 import jax.numpy as jnp
+import numpy as np
 import numpyro
 import numpyro.distributions as dist
+
+import bayescape._jax  # noqa: F401  (x64)
 from bayescape.data import BENCHMARKS
 from bayescape.models import FamilyPanel, ModelSpec
 
