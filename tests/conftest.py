@@ -32,6 +32,12 @@ def result_from_prior(
 
 
 @pytest.fixture(scope="session")
+def make_prior_result():
+    """The factory :func:`result_from_prior`, for tests that need another model or dataset."""
+    return result_from_prior
+
+
+@pytest.fixture(scope="session")
 def prior_result() -> Result:
     """Prior draws of the default phase model on leaderboard_v1, shaped like a fit."""
     return result_from_prior()

@@ -63,10 +63,8 @@ def test_population_critical_scale_is_ten_to_mu_c(prior_result):
 
 
 @pytest.mark.behaviour
-def test_no_transition_model_has_no_critical_scale():
-    from conftest import result_from_prior
-
-    result = result_from_prior("phase_no_transition", draws=20)
+def test_no_transition_model_has_no_critical_scale(make_prior_result):
+    result = make_prior_result("phase_no_transition", draws=20)
     with pytest.raises(BayescapeError, match="no critical scale"):
         result.critical_scales()
     with pytest.raises(BayescapeError, match="no covariate effects"):
