@@ -38,3 +38,46 @@ def test_same_seed_same_draws_and_other_seed_other_draws(paper_points):
     median = first.population_critical_scale()["median"]
     assert 3.15e9 < median < 4.33e9, median
     assert first.critical_scales()["family"].tolist() == ["(pooled)"]
+
+
+@pytest.mark.behaviour
+def test_fit_command_writes_a_result_and_prints_the_table(paper_points, tmp_path, capsys):
+    from bayescape.cli import main
+
+    csv = tmp_path / "points.csv"
+    paper_points.to_csv(csv, index=False)
+    out = tmp_path / "fit.nc"
+    code = main(
+        [
+            "fit",
+            "--model",
+            "quadratic",
+            "--data",
+            str(csv),
+            "--draws",
+            "200",
+            "--tune",
+            "300",
+            "--chains",
+            "2",
+            "--seed",
+            "3",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0 and out.exists()
+    assert "pooled N_c" in printed and "(pooled)" in printed
+    assert bayescape.load(out).info["seed"] == 3
+
+
+@pytest.mark.behaviour
+def test_fit_command_reports_bad_input_in_one_line(tmp_path, capsys):
+    from bayescape.cli import main
+
+    assert main(["fit", "--model", "phaze"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown model 'phaze'" in err and "Did you mean 'phase'" in err
+    assert "Traceback" not in err
