@@ -84,6 +84,7 @@ def run(quick: bool, repeats: int, samplers: list[str], scale: list[int]) -> dic
         results["scale"][n] = runs
         print("scale", n, json.dumps(runs), flush=True)
     results["bootstrap_seconds"] = _bootstrap_seconds()
+    results["load_end"] = os.getloadavg()[0]
     return results
 
 
@@ -95,7 +96,10 @@ def _markdown(results: dict) -> str:
         "`python -m benchmarks run`; every number below was measured in that run. Each cell: "
         f"median [min, max] over {results['repeats']} fresh-process fits (4 chains x 1000 draws "
         "after 1000 tuning steps, phase model on leaderboard_v1). The machine is shared, so "
-        "compare ratios within this table, not with other runs.",
+        "compare ratios within this table, not with other runs. One-minute load average: "
+        f"{results.get('load_start', float('nan')):.1f} at the start, "
+        f"{results.get('load_end', float('nan')):.1f} at the end (above 2 means other jobs "
+        "shared the 2 cores).",
         "",
         "| backend | wall s (compile incl.) | min bulk ESS | ESS/s | ESS/draw | leapfrog/draw "
         "| divergences | peak RSS MB |",

@@ -1,5 +1,14 @@
 """Analysis layer: N_c summaries, covariate effects, phase probabilities, the result object."""
 
+from bayescape.analysis._calibration import (
+    Calibration,
+    calibrate,
+    misspecified,
+    rank_uniformity,
+    summarise_calibration,
+)
+from bayescape.analysis._checks import prior_predictive_check
+from bayescape.analysis._compare import compare, family_elpd, leave_family_out_elpd, psis_loo
 from bayescape.analysis._critical import (
     covariate_effects,
     critical_draws,
@@ -7,18 +16,78 @@ from bayescape.analysis._critical import (
     phase_probabilities,
     population_critical_scale,
 )
+from bayescape.analysis._dynamics import (
+    fitted_equations,
+    jacobian_eigenvalues,
+    latent_trajectories,
+    predict_dynamics_family,
+    prediction_errors,
+    term_inclusion,
+    trajectory_coupling,
+)
 from bayescape.analysis._intervals import eti, hdi
+from bayescape.analysis._lofo import LeaveFamilyOut, crps_from_draws, leave_one_family_out
+from bayescape.analysis._predict import (
+    FamilyCurves,
+    FamilyPrediction,
+    ModelDiagnosis,
+    NewFamily,
+    diagnose_model,
+    family_curves,
+    family_from_rows,
+    predict_family,
+    prior_predictive_scores,
+    read_family,
+    replicated_scores,
+    weighted_quantile,
+)
 from bayescape.analysis._result import Result, fit, load
+from bayescape.analysis._sensitivity import edit_prior, prior_sensitivity, scale_prior_sds
 
 __all__ = [
+    "Calibration",
+    "FamilyCurves",
+    "FamilyPrediction",
+    "LeaveFamilyOut",
+    "ModelDiagnosis",
+    "NewFamily",
     "Result",
+    "calibrate",
+    "compare",
     "covariate_effects",
     "critical_draws",
     "critical_scales",
+    "crps_from_draws",
+    "diagnose_model",
+    "edit_prior",
     "eti",
+    "family_curves",
+    "family_elpd",
+    "family_from_rows",
     "fit",
+    "fitted_equations",
     "hdi",
+    "jacobian_eigenvalues",
+    "latent_trajectories",
+    "leave_family_out_elpd",
+    "leave_one_family_out",
     "load",
+    "misspecified",
     "phase_probabilities",
     "population_critical_scale",
+    "predict_dynamics_family",
+    "predict_family",
+    "prediction_errors",
+    "prior_predictive_check",
+    "prior_predictive_scores",
+    "prior_sensitivity",
+    "psis_loo",
+    "rank_uniformity",
+    "read_family",
+    "replicated_scores",
+    "scale_prior_sds",
+    "summarise_calibration",
+    "term_inclusion",
+    "trajectory_coupling",
+    "weighted_quantile",
 ]

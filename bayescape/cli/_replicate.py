@@ -94,12 +94,9 @@ def _load_result(path: Path) -> tuple[pd.DataFrame | None, dict[str, float] | No
 
 
 def _replicate(args: argparse.Namespace) -> int:
-    from bayescape.analysis.replication import (
-        fit_frontier,
-        format_latex,
-        format_markdown,
-        replication_table,
-    )
+    from bayescape.analysis.replication import fit_frontier, replication_table
+    from bayescape.report import format_replication_latex as format_latex
+    from bayescape.report import format_replication_markdown as format_markdown
 
     if args.frontier_draws < 1:
         raise BayescapeError(f"--frontier-draws must be at least 1, not {args.frontier_draws}")

@@ -1,5 +1,62 @@
-"""Report layer: text and JSON summaries (tables, figures and HTML come here too)."""
+"""Report layer: text and JSON summaries, tables for papers, LaTeX macros, figures, HTML.
 
+Tables (:func:`render_table`) come as LaTeX (booktabs, siunitx), Markdown, CSV or JSON with our
+own column names; :func:`render_macros` writes one ``\\newcommand`` per headline number; the
+figure functions return a matplotlib ``(Figure, Axes)``; :func:`write_report` writes one
+self-contained HTML page; :func:`prediction_text` and :func:`diagnosis_text` print what
+``bayescape predict`` and ``bayescape diagnose`` show.
+"""
+
+from bayescape.report._figures import (
+    FIGURE_FORMATS,
+    FIGURES,
+    STYLE,
+    coupling_curves,
+    critical_scale_forest,
+    default_families,
+    make_figure,
+    phase_diagram,
+    posterior_predictive_plot,
+    prior_predictive_plot,
+    save_figure,
+)
+from bayescape.report._format import latex_escape, macro_name, significant
+from bayescape.report._html import render_report, write_report
+from bayescape.report._macros import render_macros
+from bayescape.report._predictions import diagnosis_text, prediction_text
+from bayescape.report._replication import format_latex as format_replication_latex
+from bayescape.report._replication import format_markdown as format_replication_markdown
 from bayescape.report._summary import format_params, summary_json, summary_text
+from bayescape.report._tables import FORMATS, INTERVALS, TABLES, render_table, table_frame
 
-__all__ = ["format_params", "summary_json", "summary_text"]
+__all__ = [
+    "FIGURES",
+    "FIGURE_FORMATS",
+    "FORMATS",
+    "INTERVALS",
+    "STYLE",
+    "TABLES",
+    "coupling_curves",
+    "critical_scale_forest",
+    "default_families",
+    "diagnosis_text",
+    "format_params",
+    "format_replication_latex",
+    "format_replication_markdown",
+    "latex_escape",
+    "macro_name",
+    "make_figure",
+    "phase_diagram",
+    "posterior_predictive_plot",
+    "prediction_text",
+    "prior_predictive_plot",
+    "render_macros",
+    "render_report",
+    "render_table",
+    "save_figure",
+    "significant",
+    "summary_json",
+    "summary_text",
+    "table_frame",
+    "write_report",
+]

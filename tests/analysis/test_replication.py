@@ -18,13 +18,13 @@ from bayescape.analysis.replication import (
     NOT_SUPPLIED,
     critical_scales_from_posterior,
     family_sign_change_table,
-    format_latex,
-    format_markdown,
-    latex_escape,
     replication_table,
 )
 from bayescape.cli import _replicate, main
 from bayescape.data import load_table
+from bayescape.report import format_replication_latex as format_latex
+from bayescape.report import format_replication_markdown as format_markdown
+from bayescape.report import latex_escape
 
 
 @pytest.fixture(scope="module")

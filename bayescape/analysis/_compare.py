@@ -1,0 +1,251 @@
+r"""Model comparison: PSIS-LOO with Pareto-k diagnostics, and leave-family-out elpd.
+
+PSIS-LOO (:func:`psis_loo`) approximates leave-one-*model*-out from one fit; on this data many
+Pareto :math:`k` exceed 0.7 (each family's few models pin its own parameters), where the
+approximation is unreliable: the table says how many, and :func:`compare` warns.
+
+The leave-family-out expected log predictive density refits without each family :math:`f` and
+scores its truthfulness scores jointly under the predictive of a *new* family,
+
+.. math::
+    \mathrm{elpd}_f = \log \frac1S \sum_{s=1}^S \prod_{i \in f}
+        N\!\big(y_i \mid \mu_i(\theta_s^{\text{new}}), \mathrm{sd}_i(\theta_s^{\text{new}})\big),
+
+with :math:`\theta^{\text{new}}_s` the family parameters drawn from the population given the
+:math:`s`-th posterior draw (the phase models) or the pooled parameters (the paper's quadratic,
+which has no families). Summed over families, it answers "which model predicts unseen families
+best" (higher is better); its standard error is :math:`\sqrt{F}\,\mathrm{sd}(\mathrm{elpd}_f)`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy.special import logsumexp
+from scipy.stats import norm
+
+from bayescape.analysis import _predict
+from bayescape.data import BENCHMARKS, DataWarning, item_column
+from bayescape.inference import ExecutorName, FitResult, Task, run_batch
+from bayescape.models import ModelSpec, parse_spec
+from bayescape.models.phase import reasoning_curve
+
+PARETO_K_THRESHOLD = 0.7
+
+
+class HighParetoKWarning(UserWarning):
+    """PSIS-LOO is unreliable: some Pareto k exceed the threshold."""
+
+
+def psis_loo(result: FitResult) -> dict[str, Any]:
+    """PSIS-LOO of a fitted result (pointwise log-likelihood of every observed score).
+
+    Returns ``elpd_loo``, ``se``, ``p_loo``, ``n_obs``, ``n_high_k`` (k > 0.7), ``max_k``.
+    """
+    import arviz as az
+    import pymc as pm
+
+    from bayescape.models import build_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        model, _ = build_model(result.data, result.spec)
+    idata = result.idata.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idata = pm.compute_log_likelihood(idata, model=model, progressbar=False)
+        ll = idata.log_likelihood.ds
+        # one pointwise vector over every observed score (reasoning and truthfulness)
+        stacked = np.concatenate(
+            [ll[v].values.reshape(*ll[v].shape[:2], -1) for v in ll.data_vars], axis=-1
+        )
+        joint = idata.copy()
+        joint["log_likelihood"] = xr.DataTree(
+            xr.Dataset({"y": (("chain", "draw", "obs"), stacked)})
+        )
+        loo = az.loo(joint, var_name="y")
+    k = np.asarray(loo.pareto_k).ravel()
+    return {
+        "elpd_loo": float(loo.elpd),
+        "se": float(loo.se),
+        "p_loo": float(loo.p),
+        "n_obs": int(k.size),
+        "n_high_k": int((k > PARETO_K_THRESHOLD).sum()),
+        "max_k": float(np.nanmax(k)),
+    }
+
+
+def _truthfulness_draws(
+    fit: FitResult, rows: pd.DataFrame, n_draws: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean truthfulness of a new family at ``rows``' sizes per draw, and the noise SD draws."""
+    spec = fit.spec
+    x = np.log10(rows["params"].to_numpy(dtype=float))
+    post = fit.posterior
+    if spec.model.get("pooling") == "pooled":
+        c, a, h = (post[v].values.ravel() for v in ("c_pooled", "curvature", "t_vertex"))
+        mu = h[:, None] + a[:, None] * (x[None, :] - c[:, None]) ** 2
+        return mu, post["sigma_truthfulness"].values.ravel()
+    if spec.model.get("coupling", "running") == "running":
+        new = _predict.family_from_rows(
+            rows.drop(columns=["hellaswag", "truthfulqa"], errors="ignore")
+        )
+        sim = _predict._simulate(fit, new, 10.0**x, n_draws, _predict._MIN_ESS, seed)
+        _, t_mu = _predict._curves(sim.draws, x, _predict._floor(fit), float(np.median(x)))
+        return t_mu, sim.draws.sigma_truthfulness
+    # constant coupling: T = t + gamma (R(x) - R(m)), family parameters from the population
+    rng = np.random.default_rng(seed)
+    d = {v: post[v].values.ravel() for v in post.data_vars if post[v].ndim == 2}
+    eps = rng.standard_normal((4, d["a_mu"].size))
+    a = d["a_mu"] + d["a_sigma"] * eps[0]
+    b = np.exp(d["log_b_mu"] + d["log_b_sigma"] * eps[1])
+    t = d["t_mu"] + d["t_sigma"] * eps[2]
+    g = d["gamma_mu"] + d["gamma_sigma"] * eps[3]
+    floor = BENCHMARKS[spec.model.get("reasoning", "hellaswag")].floor
+    m = float(np.median(x))
+    r_x = reasoning_curve(x[None, :], floor, a[:, None], b[:, None], m)
+    r_m = reasoning_curve(m, floor, a, b, m)[:, None]
+    return t[:, None] + g[:, None] * (r_x - r_m), d["sigma_truthfulness"]
+
+
+def family_elpd(fit: FitResult, rows: pd.DataFrame, n_draws: int = 4000, seed: int = 0) -> float:
+    """Joint log predictive density of a held-out family's truthfulness scores (see module)."""
+    bench = fit.spec.model.get("truthfulness", "truthfulqa")
+    y = rows[bench].to_numpy(dtype=float)
+    n = rows[item_column(bench)].to_numpy(dtype=float)
+    mu, sigma = _truthfulness_draws(fit, rows, n_draws, seed)
+    p = np.clip(mu, 1e-3, 1 - 1e-3)
+    sd = np.sqrt(p * (1 - p) / n[None, :] + np.asarray(sigma)[:, None] ** 2)
+    log_joint = norm.logpdf(y[None, :], mu, sd).sum(axis=1)
+    return float(logsumexp(log_joint) - np.log(log_joint.size))
+
+
+def family_elpd_fold(
+    spec_text: str,
+    data: pd.DataFrame,
+    family: str,
+    fit_kwargs: Mapping[str, Any],
+    seed: int,
+) -> dict[str, Any]:
+    """Refit without ``family``; its elpd (a batch task)."""
+    from bayescape.analysis._result import fit
+
+    spec = parse_spec(spec_text, "<compare>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+    rows = data[data["family"] == family].reset_index(drop=True)
+    return {
+        "model": spec.name,
+        "family": family,
+        "n_models": len(rows),
+        "elpd": family_elpd(result, rows, seed=seed),
+        "divergences": int(result.diagnostics.divergences),
+    }
+
+
+def leave_family_out_elpd(
+    results: Sequence[FitResult],
+    *,
+    min_models: int = 3,
+    out_dir: str | os.PathLike | None = None,
+    executor: ExecutorName = "sequential",
+    n_workers: int | None = None,
+    scheduler_address: str | None = None,
+    draws: int = 500,
+    tune: int = 500,
+    chains: int = 2,
+    random_seed: int = 0,
+) -> pd.DataFrame:
+    """Per-family elpd of each result's model, refitted without each family (>= min_models).
+
+    All results must be fitted to the same data; returns one row per model and family.
+    """
+    data = results[0].data
+    counts = data["family"].value_counts()
+    families = sorted(counts[counts >= min_models].index)
+    fit_kwargs = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed)
+    tasks = [
+        Task(
+            f"{r.spec.name}-{r.spec.hash}-fold{i:03d}",
+            family_elpd_fold,
+            dict(spec_text=r.spec.text, data=data, family=f, fit_kwargs=fit_kwargs, seed=i),
+        )
+        for r in results
+        for i, f in enumerate(families)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        run = run_batch(
+            tasks,
+            out_dir if out_dir is not None else tmp,
+            executor=executor,
+            n_workers=n_workers,
+            scheduler_address=scheduler_address,
+        )
+    return pd.DataFrame(list(run.results.values()))
+
+
+def compare(
+    results: Sequence[FitResult],
+    *,
+    leave_family_out: bool = True,
+    **lfo_kwargs: Any,
+) -> pd.DataFrame:
+    """Comparison table of fitted models (higher elpd is better).
+
+    Columns: ``model``; PSIS-LOO ``elpd_loo``, ``se_loo``, ``p_loo``, ``n_high_k`` (Pareto
+    k > 0.7) of ``n_obs`` (over every observed score: not comparable between models that
+    observe different benchmarks); leave-family-out ``elpd_lfo`` (truthfulness of held-out
+    families), ``se_lfo``, ``d_elpd_lfo`` (difference to the best) and ``se_d_lfo`` (paired SE
+    over families). Warns with :class:`HighParetoKWarning` when any k is high.
+    """
+    specs: list[ModelSpec] = [r.spec for r in results]
+    if len({s.hash for s in specs}) != len(specs):
+        raise ValueError("each result must be a different model (spec)")
+    rows = []
+    for r in results:
+        loo = psis_loo(r)
+        rows.append(
+            {
+                "model": r.spec.name,
+                "elpd_loo": loo["elpd_loo"],
+                "se_loo": loo["se"],
+                "p_loo": loo["p_loo"],
+                "n_obs": loo["n_obs"],
+                "n_high_k": loo["n_high_k"],
+                "max_k": loo["max_k"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    high = table[table["n_high_k"] > 0]
+    if len(high):
+        warnings.warn(
+            "PSIS-LOO is unreliable for "
+            + ", ".join(
+                f"{m} ({k} of {n} Pareto k > {PARETO_K_THRESHOLD})"
+                for m, k, n in zip(high["model"], high["n_high_k"], high["n_obs"], strict=True)
+            )
+            + ": judge by the leave-family-out elpd",
+            HighParetoKWarning,
+            stacklevel=2,
+        )
+    if leave_family_out:
+        per_family = leave_family_out_elpd(results, **lfo_kwargs)
+        wide = per_family.pivot(index="family", columns="model", values="elpd")
+        best = wide.sum().idxmax()
+        n_f = len(wide)
+        table["elpd_lfo"] = table["model"].map(wide.sum())
+        table["se_lfo"] = table["model"].map(wide.std() * np.sqrt(n_f))
+        diff = wide.sub(wide[best], axis=0)
+        table["d_elpd_lfo"] = table["model"].map(diff.sum())
+        table["se_d_lfo"] = table["model"].map(diff.std() * np.sqrt(n_f))
+        table.attrs["per_family"] = per_family
+        table = table.sort_values("elpd_lfo", ascending=False, ignore_index=True)
+    return table

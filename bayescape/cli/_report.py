@@ -1,0 +1,408 @@
+"""``bayescape table|macros|plot|report|predict|diagnose``: results people can use.
+
+Each command loads a saved result, calls the library (``bayescape.report`` and
+``bayescape.analysis``) and prints or writes what it returns. Bad arguments raise
+:class:`~bayescape.errors.BayescapeError`, which the CLI prints as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+from pathlib import Path
+
+from bayescape.data import BENCHMARKS
+from bayescape.errors import BayescapeError
+
+_TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
+_FORMATS = ("latex", "markdown", "csv", "json")
+_FIGURES = ("phase-diagram", "coupling", "forest", "ppc", "prior")
+_SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the commands table, macros, plot, report, predict and diagnose."""
+    p = sub.add_parser(
+        "table",
+        help="a table of a result for a paper (LaTeX, Markdown, CSV, JSON)",
+        description="Print one table of a saved result: N_c per family, covariate effects, "
+        "phase probabilities of every model, or convergence diagnostics. LaTeX uses booktabs "
+        "and siunitx S columns (\\usepackage{booktabs,siunitx}).",
+    )
+    _result_argument(p)
+    p.add_argument(
+        "--what",
+        default="critical-scales",
+        metavar="|".join(_TABLES),
+        help="which table (default critical-scales)",
+    )
+    p.add_argument(
+        "--format",
+        default="markdown",
+        metavar="|".join(_FORMATS),
+        help="output format (default markdown)",
+    )
+    p.add_argument("--caption", default=None, help="LaTeX caption (wraps a table float)")
+    p.add_argument("--label", default=None, help="LaTeX \\label key (wraps a table float)")
+    _number_arguments(p)
+    _out_argument(p, "write the table to this file instead of printing it")
+    p.set_defaults(func=_table)
+
+    p = sub.add_parser(
+        "macros",
+        help="LaTeX \\newcommand for every headline number",
+        description="Print one \\newcommand per headline number (N_c of the average family and "
+        "of each family, covariate effects, diagnostics) for a paper to \\input; names are "
+        "stable, e.g. \\NcPythia, \\NcGPTNeoJ, \\EffectCurationCurated (docs/reporting.md).",
+    )
+    _result_argument(p)
+    _number_arguments(p)
+    _out_argument(p, "write the macros to this file instead of printing them")
+    p.set_defaults(func=_macros)
+
+    p = sub.add_parser(
+        "plot",
+        help="a figure of a result (PNG, PDF or SVG)",
+        description="Draw one figure of a saved result: phase-diagram (HellaSwag vs "
+        "TruthfulQA), coupling (gamma(x) per family), forest (N_c per family), ppc "
+        "(posterior-predictive check) or prior (prior-predictive check).",
+    )
+    _result_argument(p)
+    p.add_argument("--kind", required=True, metavar="|".join(_FIGURES), help="which figure")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FIG.png|pdf|svg",
+        help="image file; its suffix picks the format",
+    )
+    p.add_argument(
+        "--family",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="family to draw (phase-diagram, coupling; repeatable; default: the 8 largest)",
+    )
+    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--seed", type=int, default=0, help="seed of replicated draws (ppc, prior)")
+    p.add_argument("--prior-draws", type=int, default=200, help="prior draws (prior; 200)")
+    p.add_argument("--dpi", type=int, default=None, help="resolution of PNG output")
+    p.set_defaults(func=_plot)
+
+    p = sub.add_parser(
+        "report",
+        help="one self-contained HTML page of a result",
+        description="Write an HTML report (images inline, no network requests): provenance, "
+        "diagnostics (loud when failed), data summary, model spec, tables, all figures and "
+        "the CAPE replication table.",
+    )
+    _result_argument(p)
+    p.add_argument("--out", required=True, metavar="REPORT.html", help="HTML file to write")
+    p.add_argument(
+        "--no-replication", action="store_true", help="leave out the CAPE replication table"
+    )
+    p.add_argument(
+        "--no-prior",
+        action="store_true",
+        help="leave out the prior-predictive figure (saves a few seconds)",
+    )
+    p.add_argument(
+        "--figure",
+        action="append",
+        default=None,
+        metavar="|".join(_FIGURES),
+        help="include only this figure (repeatable; default: all)",
+    )
+    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
+    p.add_argument("--seed", type=int, default=0, help="seed of replicated draws")
+    p.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
+    )
+    p.set_defaults(func=_report)
+
+    p = sub.add_parser(
+        "predict",
+        help="posterior-predictive scores and N_c of a new family",
+        description="Predict a family the model has not seen from its covariates (a .toml or "
+        ".csv file; see docs/reporting.md), optionally conditioned on models of it already "
+        "measured (importance weighting): scores at each size with intervals, P(tax), and "
+        "the family's N_c. Without --covariates: a random family of the population.",
+    )
+    _result_argument(p)
+    p.add_argument(
+        "--sizes",
+        default="1e9,7e9,70e9",
+        help="comma-separated parameter counts: 1e9,7e9,70e9 or 1B,7B,70B",
+    )
+    p.add_argument(
+        "--covariates", default=None, metavar="FAMILY.toml|csv", help="the new family's description"
+    )
+    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--draws", type=int, default=20_000, help="new-family draws (20000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_predict)
+
+    p = sub.add_parser(
+        "diagnose",
+        help="the phase of one model from its size and scores",
+        description="P(tax) and P(bonus) of one model, where it sits relative to its family's "
+        "N_c, and which covariate changes would move N_c most. Place it in a fitted family "
+        "(--family) or describe its family (--covariates); with neither it is a random family "
+        "of the population.",
+    )
+    _result_argument(p)
+    p.add_argument("--size", required=True, help="parameter count: 4e9 or 4B")
+    for name, bench in BENCHMARKS.items():
+        p.add_argument(
+            f"--{name}",
+            type=str,
+            default=None,
+            metavar="SCORE",
+            help=f"{bench.label} score as a fraction"
+            + (" (required when the fit uses it)" if name in {"hellaswag", "truthfulqa"} else ""),
+        )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--family", default=None, metavar="NAME", help="a fitted family")
+    which.add_argument(
+        "--covariates",
+        default=None,
+        metavar="FAMILY.toml|csv",
+        help="the model's family, described by covariates",
+    )
+    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_diagnose)
+
+
+def _result_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("result", metavar="FILE.nc", help="a result written by 'bayescape fit --out'")
+
+
+def _number_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sig", type=int, default=2, help="significant figures of estimates (2)")
+    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
+    p.add_argument(
+        "--interval",
+        default="eti",
+        metavar="eti|hdi",
+        help="N_c interval: equal-tailed (eti, default) or highest-density (hdi)",
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
+    )
+
+
+def _out_argument(p: argparse.ArgumentParser, text: str) -> None:
+    p.add_argument("--out", default=None, metavar="FILE", help=text)
+
+
+def _choice(value: str, choices: tuple[str, ...], option: str) -> str:
+    if value not in choices:
+        raise BayescapeError(f"{option} {value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def parse_size(text: str) -> float:
+    """A parameter count from ``4e9``, ``4000000000``, ``4B``, ``70M``, ``1.5T``."""
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([kKmMbBtT]?)\s*", text)
+    if not match:
+        raise BayescapeError(f"size {text!r} is not a parameter count; write 4e9 or 4B")
+    value = float(match.group(1)) * _SUFFIX.get(match.group(2).lower(), 1.0)
+    if not value > 0 or not math.isfinite(value):
+        raise BayescapeError(f"size {text!r} must be a positive parameter count")
+    if value < 1e3:
+        raise BayescapeError(f"size {text!r} is tiny: give parameters (7e9 or 7B), not billions")
+    return value
+
+
+def _parse_sizes(text: str) -> list[float]:
+    parts = [t for t in text.split(",") if t.strip()]
+    if not parts:
+        raise BayescapeError("--sizes needs at least one size, e.g. 1e9,7e9,70e9")
+    return [parse_size(t) for t in parts]
+
+
+def _parse_score(text: str, option: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BayescapeError(
+            f"{option} {text!r} is not a number; give a fraction like 0.842"
+        ) from None
+    if 1 < value <= 100:
+        raise BayescapeError(f"{option} {text} looks like a percentage; give {value / 100:g}")
+    if not 0 < value < 1:
+        raise BayescapeError(f"{option} {text} must be a fraction between 0 and 1")
+    return value
+
+
+def _load(path: str):
+    from bayescape.analysis import load
+
+    return load(path)
+
+
+def _warn_if_failed(result, path: str) -> None:
+    d = result.diagnostics
+    if not d.ok:
+        print(
+            f"warning: {path} FAILED its diagnostics ({'; '.join(d.reasons)}): do not report "
+            "these numbers",
+            file=sys.stderr,
+        )
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _table(args: argparse.Namespace) -> int:
+    from bayescape.report import render_table
+
+    what = _choice(args.what, _TABLES, "--what")
+    fmt = _choice(args.format, _FORMATS, "--format")
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    text = render_table(
+        result,
+        what,
+        fmt,
+        caption=args.caption,
+        label=args.label,
+        sig=args.sig,
+        prob=args.prob,
+        interval=args.interval,
+    )
+    _emit(text, args.out)
+    return 1 if args.strict and not result.diagnostics.ok else 0
+
+
+def _macros(args: argparse.Namespace) -> int:
+    from bayescape.report import render_macros
+
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    _emit(render_macros(result, sig=args.sig, prob=args.prob, interval=args.interval), args.out)
+    return 1 if args.strict and not result.diagnostics.ok else 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from bayescape.report import FIGURE_FORMATS, make_figure, save_figure
+
+    kind = _choice(args.kind, _FIGURES, "--kind")
+    suffix = Path(args.out).suffix.lower().lstrip(".")
+    if suffix not in FIGURE_FORMATS:
+        raise BayescapeError(f"--out {args.out}: end the name in .png, .pdf or .svg")
+    if not 0 < args.prob < 1:
+        raise BayescapeError(f"--prob {args.prob} must be between 0 and 1")
+    options: dict = {}
+    if kind in {"phase-diagram", "coupling"} and args.family:
+        options["families"] = args.family
+    elif args.family:
+        raise BayescapeError(f"--family applies to phase-diagram and coupling, not {kind}")
+    if kind in {"coupling", "forest", "ppc"}:
+        options["prob"] = args.prob
+    if kind in {"ppc", "prior"}:
+        options["seed"] = args.seed
+    if kind == "prior":
+        if args.prior_draws < 1:
+            raise BayescapeError("--prior-draws must be at least 1")
+        options["draws"] = args.prior_draws
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    fig, _ = make_figure(result, kind, **options)
+    path = save_figure(fig, args.out, dpi=args.dpi)
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bayescape.report import FIGURES, write_report
+
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    chosen = [_choice(k, _FIGURES, "--figure") for k in args.figure] if args.figure else FIGURES
+    figures = tuple(k for k in chosen if not (args.no_prior and k == "prior"))
+    path = write_report(
+        result,
+        args.out,
+        figures=figures,
+        replication=not args.no_replication,
+        sig=args.sig,
+        seed=args.seed,
+        progress=lambda msg: print(f"  {msg} ...", file=sys.stderr),
+    )
+    print(f"wrote {path}", file=sys.stderr)
+    return 1 if args.strict and not result.diagnostics.ok else 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from bayescape.analysis import predict_family, read_family
+    from bayescape.report import prediction_text
+
+    sizes = _parse_sizes(args.sizes)
+    if args.draws < 100:
+        raise BayescapeError(f"--draws {args.draws} is too few; use at least 100")
+    family = read_family(args.covariates) if args.covariates else None
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    prediction = predict_family(
+        result, family, sizes, prob=args.prob, n_draws=args.draws, seed=args.seed
+    )
+    if args.json:
+        print(json.dumps(prediction.to_dict(), indent=2))
+    else:
+        panel = result.panel
+        print(
+            prediction_text(
+                prediction, panel.reasoning_benchmark, panel.truthfulness_benchmark, sig=args.sig
+            )
+        )
+    return 0
+
+
+def _diagnose(args: argparse.Namespace) -> int:
+    from bayescape.analysis import diagnose_model, read_family
+    from bayescape.report import diagnosis_text
+
+    size = parse_size(args.size)
+    family = read_family(args.covariates) if args.covariates else None
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    panel = result.panel
+    scores = []
+    for bench in (panel.reasoning_benchmark, panel.truthfulness_benchmark):
+        text = getattr(args, bench)
+        if text is None:
+            raise BayescapeError(
+                f"this result models {bench}: give the model's score with "
+                f"--{bench} SCORE (a fraction)"
+            )
+        scores.append(_parse_score(text, f"--{bench}"))
+    diagnosis = diagnose_model(
+        result,
+        size,
+        scores[0],
+        scores[1],
+        family=args.family,
+        covariates=family,
+        prob=args.prob,
+        seed=args.seed,
+    )
+    if args.json:
+        print(json.dumps(diagnosis.to_dict(), indent=2))
+    else:
+        print(diagnosis_text(diagnosis, sig=args.sig))
+    return 0

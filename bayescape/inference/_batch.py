@@ -1,0 +1,347 @@
+"""Many independent fits: one executor interface, results stored per task, resumable runs.
+
+Calibration, leave-one-family-out and prior-sensitivity runs are batches of independent tasks.
+:func:`run_batch` runs them through an executor (in this process, in local worker processes, or
+on a dask.distributed cluster) and writes each finished task's result to its own file
+(``<out_dir>/<key>.pkl``, written to a temporary name and renamed, so a file is either complete
+or absent). Running the same batch again skips every task whose file exists: an interrupted run
+resumes without redoing finished fits and loses none.
+
+Memory: each fit compiles a program (Numba for nutpie, XLA for the JAX samplers). Worker
+processes clear JAX's caches after every task and are replaced after ``max_tasks_per_worker``
+tasks, so compiled code cannot pile up (the prototype ran out of memory maps without this).
+:class:`ReusableModel` avoids the compiles altogether for datasets of equal shape.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import pickle
+import re
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from bayescape.errors import BayescapeError
+
+ExecutorName = Literal["sequential", "local", "dask"]
+EXECUTORS: tuple[str, ...] = ("sequential", "local", "dask")
+_KEY = re.compile(r"^[A-Za-z0-9_.\-]+$")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: ``fn(**kwargs)``, stored under ``key``.
+
+    ``fn`` must be importable by name (a module-level function) so that worker processes can
+    unpickle it; ``key`` names the result file and must be unique within a batch.
+    """
+
+    key: str
+    fn: Callable[..., Any]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _KEY.match(self.key):
+            raise BayescapeError(
+                f"task key {self.key!r} must use only letters, digits, '_', '-' and '.'"
+            )
+
+
+@dataclass
+class BatchRun:
+    """What a batch produced.
+
+    Attributes
+    ----------
+    results
+        Result of every finished task (this run's and earlier runs'), by key, in task order.
+    failures
+        Traceback text of every task that raised in this run, by key (not stored: a rerun
+        retries them).
+    executed
+        Keys run in this call (the rest were loaded from ``out_dir``).
+    seconds
+        Wall time of this call.
+    """
+
+    results: dict[str, Any]
+    failures: dict[str, str]
+    executed: list[str]
+    seconds: float
+
+
+def _clear_compile_caches() -> None:
+    """Drop compiled programs kept by JAX (XLA executables) and collect garbage."""
+    jax = sys.modules.get("jax")
+    if jax is not None:
+        jax.clear_caches()
+    gc.collect()
+
+
+def _execute(fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+    """Run one task in a worker and free what it compiled."""
+    try:
+        return fn(**kwargs)
+    finally:
+        _clear_compile_caches()
+
+
+def result_path(out_dir: Path, key: str) -> Path:
+    """The file holding the result of task ``key``."""
+    return Path(out_dir) / f"{key}.pkl"
+
+
+def _store(out_dir: Path, key: str, value: Any) -> None:
+    path = result_path(out_dir, key)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)  # atomic: a reader sees the whole file or none
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_results(out_dir: str | os.PathLike) -> dict[str, Any]:
+    """Every stored task result in ``out_dir``, by key (sorted)."""
+    out = {}
+    for path in sorted(Path(out_dir).glob("*.pkl")):
+        with open(path, "rb") as fh:
+            out[path.stem] = pickle.load(fh)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Executors: each yields (key, result or exception, traceback text) as tasks finish
+
+
+def _run_sequential(tasks: list[Task], **_: Any) -> Iterator[tuple[str, Any, str | None]]:
+    for task in tasks:
+        try:
+            yield task.key, _execute(task.fn, task.kwargs), None
+        except Exception as exc:
+            yield task.key, exc, traceback.format_exc()
+
+
+def _run_local(
+    tasks: list[Task], n_workers: int | None, max_tasks_per_worker: int, **_: Any
+) -> Iterator[tuple[str, Any, str | None]]:
+    workers = n_workers or max(1, (os.cpu_count() or 2) - 1)
+    # spawn, not fork: forked workers inherit (and deadlock on) JAX/Numba runtime state
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=max_tasks_per_worker
+    ) as pool:
+        pending: dict[Future, str] = {
+            pool.submit(_execute, task.fn, task.kwargs): task.key for task in tasks
+        }
+        try:
+            while pending:
+                done, _not_done = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    key = pending.pop(future)
+                    exc = future.exception()
+                    if exc is None:
+                        yield key, future.result(), None
+                    else:
+                        text = "".join(traceback.format_exception(exc))
+                        yield key, exc, text
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _run_dask(
+    tasks: list[Task], n_workers: int | None, scheduler_address: str | None, **_: Any
+) -> Iterator[tuple[str, Any, str | None]]:
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler_address is None:
+        cluster = LocalCluster(
+            n_workers=n_workers or max(1, (os.cpu_count() or 2) - 1),
+            threads_per_worker=1,  # samplers are not thread-safe across fits; one fit per process
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler_address)
+    try:
+        futures = {}
+        for task in tasks:
+            future = client.submit(
+                _execute, task.fn, task.kwargs, key=f"bayescape-{task.key}", pure=False
+            )
+            futures[future] = task.key
+        for future in as_completed(futures):
+            key = futures[future]
+            if future.status == "finished":
+                yield key, future.result(), None
+            else:
+                exc = future.exception()
+                tb = future.traceback()
+                text = "".join(traceback.format_exception(type(exc), exc, tb))
+                yield key, exc, text
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+_RUNNERS = {"sequential": _run_sequential, "local": _run_local, "dask": _run_dask}
+
+
+def run_batch(
+    tasks: Iterable[Task],
+    out_dir: str | os.PathLike,
+    *,
+    executor: ExecutorName = "sequential",
+    n_workers: int | None = None,
+    max_tasks_per_worker: int = 20,
+    scheduler_address: str | None = None,
+    raise_on_failure: bool = True,
+    on_result: Callable[[str, Any], None] | None = None,
+) -> BatchRun:
+    """Run independent tasks, storing each result as it finishes; skip tasks already stored.
+
+    Parameters
+    ----------
+    tasks
+        The batch. Keys must be unique.
+    out_dir
+        Where results go, one file per task (created if needed). Reusing a directory resumes.
+    executor
+        ``"sequential"`` (this process), ``"local"`` (worker processes started with *spawn*,
+        each replaced after ``max_tasks_per_worker`` tasks) or ``"dask"`` (dask.distributed: a
+        ``LocalCluster`` of single-threaded worker processes, or the scheduler at
+        ``scheduler_address``; results are written by this process, so workers need not share
+        its disk).
+    n_workers
+        Worker processes (default: CPU count - 1, at least 1).
+    raise_on_failure
+        Raise :class:`BayescapeError` after the batch when a task failed (finished tasks are
+        stored first). Otherwise failures are only returned.
+    on_result
+        Called with ``(key, result)`` as each task of this run finishes (progress reporting).
+
+    Returns
+    -------
+    BatchRun
+    """
+    if executor not in _RUNNERS:
+        raise BayescapeError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+    if scheduler_address is not None and executor != "dask":
+        raise BayescapeError("a scheduler address needs executor='dask'")
+    tasks = list(tasks)
+    keys = [t.key for t in tasks]
+    if len(set(keys)) != len(keys):
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        raise BayescapeError(f"task keys must be unique; repeated: {', '.join(dupes[:5])}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [t for t in tasks if not result_path(out, t.key).exists()]
+    start = time.perf_counter()
+    failures: dict[str, str] = {}
+    executed: list[str] = []
+    if todo:
+        runner = _RUNNERS[executor]
+        for key, value, error in runner(
+            todo,
+            n_workers=n_workers,
+            max_tasks_per_worker=max_tasks_per_worker,
+            scheduler_address=scheduler_address,
+        ):
+            executed.append(key)
+            if error is not None:
+                failures[key] = error
+                continue
+            _store(out, key, value)
+            if on_result is not None:
+                on_result(key, value)
+    results = {}
+    for key in keys:
+        path = result_path(out, key)
+        if path.exists():
+            with open(path, "rb") as fh:
+                results[key] = pickle.load(fh)
+    run = BatchRun(results, failures, executed, time.perf_counter() - start)
+    if failures and raise_on_failure:
+        first = next(iter(failures))
+        raise BayescapeError(
+            f"{len(failures)} of {len(todo)} task(s) failed (finished ones are stored in {out}; "
+            f"rerun to retry). First, {first}:\n{failures[first]}"
+        )
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# One compiled model, many datasets of the same shape
+
+
+class ReusableModel:
+    """A PyMC model compiled once by nutpie and refitted to new observed scores.
+
+    The observed values of the model's likelihood terms become named shared variables
+    (``observed_<name>``), so nutpie's compiled model takes new data through ``with_data``
+    instead of compiling again (compiling is ~90% of a phase-model fit on a CPU). Use it for
+    many datasets with the same design: calibration simulations, bootstrap refits.
+
+    Parameters
+    ----------
+    model
+        A built PyMC model with observed variables.
+    """
+
+    def __init__(self, model: Any) -> None:
+        import nutpie
+        import pytensor
+
+        self.model = model
+        self.observed = [rv.name for rv in model.observed_RVs]
+        for rv in model.observed_RVs:
+            value = model.rvs_to_values[rv]
+            data = np.asarray(getattr(value, "data", value), dtype=float)
+            model.rvs_to_values[rv] = pytensor.shared(data, name=f"observed_{rv.name}")
+        self._compiled = nutpie.compile_pymc_model(model)
+
+    def sample(
+        self,
+        observed: Mapping[str, np.ndarray],
+        *,
+        draws: int = 500,
+        tune: int = 500,
+        chains: int = 2,
+        random_seed: int = 0,
+        target_accept: float = 0.9,
+    ) -> Any:
+        """Posterior draws (ArviZ DataTree) given new values of the observed variables."""
+        import nutpie
+
+        missing = set(self.observed) - set(observed)
+        if missing:
+            raise BayescapeError(f"new data needed for observed variable(s) {sorted(missing)}")
+        compiled = self._compiled.with_data(
+            **{f"observed_{k}": np.asarray(v, dtype=float) for k, v in observed.items()}
+        )
+        return nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            seed=random_seed,
+            target_accept=target_accept,
+            progress_bar=False,
+        )

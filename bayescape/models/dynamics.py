@@ -1,0 +1,602 @@
+r"""Sparse dynamics (ODE) model: benchmark scores of a family evolve along log10 size.
+
+Maths
+-----
+With :math:`x = \log_{10} N` and the state :math:`u = (B - m) / s` (benchmark fractions
+:math:`B`, fixed centre :math:`m` and scale :math:`s` per benchmark, so every coefficient is in
+standard units per decade),
+
+.. math:: \frac{du}{dx} = \Theta(u)\,\Xi + \delta_f, \qquad u_f(x_{0,f}) = u_{0,f},
+
+where :math:`\Theta(u)` is a library of monomials (constant, linear, pairwise products and
+optionally cubic terms; one row of :math:`\Xi` per term, one column per benchmark),
+:math:`\delta_f` an optional partially pooled offset of family :math:`f`'s growth rates and
+:math:`x_{0,f}` the family's smallest model. Each family is solved on normalised time
+:math:`\sigma = (x - x_{0,f}) / (x_{1,f} - x_{0,f}) \in [0, 1]`, so that every family shares
+the same interval and one ``jax.vmap``-ed :func:`diffrax.diffeqsolve` covers the panel; save
+points are padded to the largest family and masked.
+
+Priors: the constant row of :math:`\Xi` is Normal (growth is not sparse); the other rows get the
+regularised ("Finnish") horseshoe of Piironen & Vehtari (2017), non-centred:
+
+.. math::
+    \Xi_{jk} = z_{jk}\,\tau\,\tilde\lambda_{jk}, \quad
+    \tilde\lambda_{jk}^2 = \frac{c^2 \lambda_{jk}^2}{c^2 + \tau^2 \lambda_{jk}^2}, \quad
+    \lambda_{jk}, \tau/\tau_0 \sim C^+(0, 1), \quad c^2 \sim \mathrm{IG}(\nu/2, \nu s^2/2).
+
+The half-Cauchy scales are written as :math:`\lambda = a\sqrt{b}`, :math:`a \sim N^+(0, 1)`,
+:math:`b \sim \mathrm{IG}(1/2, 1/2)`, which keeps the unconstrained geometry light-tailed.
+Likelihood: each score :math:`y \sim N(B, \sqrt{B(1 - B)/n + \sigma_k^2})` with :math:`n` the
+benchmark's item count (binomial sampling error) and :math:`\sigma_k` extra noise.
+
+The shrinkage factor of a term is :math:`\kappa_{jk} = c^2 / (c^2 + \tau^2 \lambda_{jk}^2)
+\in [0, 1]` (1: shrunk to zero; 0: free, only the slab regularises it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import bayescape._jax  # noqa: F401  (x64 before any JAX array)
+from bayescape.data import BENCHMARKS, DataWarning, item_column
+from bayescape.errors import SpecError
+from bayescape.models._spec import ModelSpec
+
+# ---------------------------------------------------------------------------------------------
+# The library Theta(u)
+
+
+@dataclass(frozen=True)
+class Library:
+    """Monomials of the state: one term per row of ``powers``.
+
+    Attributes
+    ----------
+    states
+        Benchmark names, the state's coordinates.
+    powers
+        Integer exponents, shape (terms, states); row ``j`` is the term
+        :math:`\\prod_k u_k^{p_{jk}}`. Row 0 is the constant.
+    terms
+        Names of the terms (``"1"``, ``"hellaswag"``, ``"hellaswag*truthfulqa"``, ...).
+    """
+
+    states: tuple[str, ...]
+    powers: np.ndarray
+    terms: tuple[str, ...]
+
+    @property
+    def n_terms(self) -> int:
+        """Number of library terms."""
+        return len(self.terms)
+
+    @property
+    def n_states(self) -> int:
+        """Number of state coordinates (benchmarks)."""
+        return len(self.states)
+
+
+def make_library(states: list[str] | tuple[str, ...], degree: int = 2) -> Library:
+    """All monomials of the states up to ``degree`` (1, 2 or 3), constant first.
+
+    >>> make_library(["hellaswag", "truthfulqa"], 2).terms
+    ('1', 'hellaswag', 'truthfulqa', 'hellaswag^2', 'hellaswag*truthfulqa', 'truthfulqa^2')
+    """
+    if degree not in (1, 2, 3):
+        raise SpecError(f"library degree must be 1, 2 or 3, got {degree!r}")
+    d = len(states)
+    powers, names = [np.zeros(d, dtype=int)], ["1"]
+    for order in range(1, degree + 1):
+        for combo in itertools.combinations_with_replacement(range(d), order):
+            p = np.bincount(np.asarray(combo), minlength=d)
+            powers.append(p)
+            parts = [states[k] if p[k] == 1 else f"{states[k]}^{p[k]}" for k in range(d) if p[k]]
+            names.append("*".join(parts))
+    return Library(tuple(states), np.array(powers, dtype=int), tuple(names))
+
+
+def library_features(u, powers: np.ndarray, xp: Any = np):
+    r""":math:`\Theta(u)`: shape ``u.shape[:-1] + (terms,)``, for numpy or ``jax.numpy``."""
+    cols = []
+    for p in powers:
+        col = xp.ones_like(u[..., 0])
+        for k, e in enumerate(p):
+            for _ in range(int(e)):
+                col = col * u[..., k]
+        cols.append(col)
+    return xp.stack(cols, axis=-1)
+
+
+def rhs(u, xi, powers: np.ndarray, offset=0.0, xp: Any = np):
+    r"""Right-hand side :math:`du/dx = \Theta(u)\Xi + \delta` (``xi``: terms x states)."""
+    return library_features(u, powers, xp) @ xi + offset
+
+
+def jacobian(u: np.ndarray, xi: np.ndarray, powers: np.ndarray) -> np.ndarray:
+    r"""Jacobian :math:`J_{ik} = \partial (du_i/dx) / \partial u_k` of :func:`rhs` (closed form).
+
+    ``u``: (..., states), ``xi``: (..., terms, states); returns (..., states, states). Uses
+    :math:`\partial \prod_l u_l^{p_l} / \partial u_k = p_k u_k^{p_k - 1}\prod_{l \ne k} u_l^{p_l}`.
+    """
+    u = np.asarray(u, dtype=float)
+    d = u.shape[-1]
+    # dtheta[..., j, k]: derivative of term j with respect to u_k
+    dtheta = np.zeros((*u.shape[:-1], len(powers), d))
+    for j, p in enumerate(powers):
+        for k in range(d):
+            if p[k] == 0:
+                continue
+            q = p.copy()
+            q[k] -= 1
+            dtheta[..., j, k] = p[k] * np.prod(u**q, axis=-1)
+    # J[i, k] = sum_j xi[j, i] dtheta[j, k]
+    return np.einsum("...ji,...jk->...ik", np.asarray(xi, dtype=float), dtheta)
+
+
+# ---------------------------------------------------------------------------------------------
+# Solver settings and the vectorised diffrax solve
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """How the ODE is integrated (``[solver]`` of the spec).
+
+    ``stepsize="fixed"`` takes ``steps`` equal steps over each family's normalised interval
+    (no adaptive control flow: cheapest reverse mode); ``"adaptive"`` uses a PID controller with
+    ``rtol``/``atol``.
+    """
+
+    method: str = "tsit5"
+    stepsize: str = "fixed"
+    steps: int = 16
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    max_steps: int = 4096
+    adjoint: str = "recursive_checkpoint"
+
+    def __post_init__(self) -> None:
+        if self.method not in _SOLVERS:
+            raise SpecError(f"[solver] method = {self.method!r}; use one of {sorted(_SOLVERS)}")
+        if self.stepsize not in ("fixed", "adaptive"):
+            raise SpecError(f"[solver] stepsize = {self.stepsize!r}; use 'fixed' or 'adaptive'")
+        if self.adjoint not in ("recursive_checkpoint", "direct"):
+            raise SpecError(
+                f"[solver] adjoint = {self.adjoint!r}; use 'recursive_checkpoint' or 'direct'"
+            )
+        if self.steps < 1:
+            raise SpecError(f"[solver] steps = {self.steps!r} must be >= 1")
+
+
+_SOLVERS = ("tsit5", "dopri5", "heun", "euler")
+
+
+def solver_settings(spec: ModelSpec) -> SolverSettings:
+    """The ``[solver]`` section as :class:`SolverSettings` (defaults where absent)."""
+    section = dict(spec.sections.get("solver", {}))
+    known = SolverSettings.__dataclass_fields__
+    unknown = set(section) - set(known)
+    if unknown:
+        raise SpecError(
+            f"{spec.path}: unknown [solver] keys {sorted(unknown)}; use {sorted(known)}"
+        )
+    return SolverSettings(**section)
+
+
+def _diffrax_parts(settings: SolverSettings):
+    import diffrax
+
+    solver = {
+        "tsit5": diffrax.Tsit5,
+        "dopri5": diffrax.Dopri5,
+        "heun": diffrax.Heun,
+        "euler": diffrax.Euler,
+    }[settings.method]()
+    if settings.stepsize == "fixed":
+        controller = diffrax.ConstantStepSize()
+        max_steps = settings.steps
+    else:
+        controller = diffrax.PIDController(rtol=settings.rtol, atol=settings.atol)
+        max_steps = settings.max_steps
+    adjoint = (
+        diffrax.RecursiveCheckpointAdjoint()
+        if settings.adjoint == "recursive_checkpoint"
+        else diffrax.DirectAdjoint()
+    )
+    return solver, controller, max_steps, adjoint
+
+
+def make_panel_solver(
+    powers: np.ndarray,
+    span: np.ndarray,
+    save_s: np.ndarray,
+    settings: SolverSettings = SolverSettings(),
+):
+    r"""A jitted JAX function ``(xi, u0, offset) -> u`` solving every family at once.
+
+    Parameters
+    ----------
+    powers
+        Library exponents (terms x states).
+    span
+        :math:`x_{1,f} - x_{0,f}` per family (F,): decades from the smallest to the largest
+        save point.
+    save_s
+        Normalised save points in [0, 1], non-decreasing per row (F x P; pad with 1.0).
+    settings
+        Solver, step size control and adjoint.
+
+    Returns
+    -------
+    callable
+        ``solve(xi (terms, states), u0 (F, states), offset (F, states)) -> (F, P, states)``,
+        differentiable in reverse mode; a blown-up solve gives non-finite values (``throw=False``)
+        so that the sampler rejects the proposal instead of raising.
+    """
+    import diffrax
+    import jax
+    import jax.numpy as jnp
+
+    solver, controller, max_steps, adjoint = _diffrax_parts(settings)
+    powers = np.asarray(powers, dtype=int)
+    span_j = jnp.asarray(span, dtype=jnp.float64)
+    save_j = jnp.asarray(save_s, dtype=jnp.float64)
+    dt0 = 1.0 / settings.steps
+
+    def field(s, u, args):
+        xi, offset, width = args
+        return width * (library_features(u, powers, jnp) @ xi + offset)
+
+    term = diffrax.ODETerm(field)
+
+    def one_family(xi, u0, offset, width, ts):
+        sol = diffrax.diffeqsolve(
+            term,
+            solver,
+            t0=0.0,
+            t1=1.0,
+            dt0=dt0,
+            y0=u0,
+            args=(xi, offset, width),
+            saveat=diffrax.SaveAt(ts=ts),
+            stepsize_controller=controller,
+            adjoint=adjoint,
+            max_steps=max_steps,
+            throw=False,
+        )
+        ok = sol.result == diffrax.RESULTS.successful
+        return jnp.where(ok, sol.ys, jnp.nan)
+
+    batched = jax.vmap(one_family, in_axes=(None, 0, 0, 0, 0))
+
+    @jax.jit
+    def solve(xi, u0, offset):
+        return batched(xi, u0, offset, span_j, save_j)
+
+    return solve
+
+
+# ---------------------------------------------------------------------------------------------
+# Data: the panel a dynamics model is fitted to
+
+
+@dataclass(frozen=True)
+class DynamicsPanel:
+    """Arrays of the dynamics model, prepared from a validated panel and a spec.
+
+    Attributes
+    ----------
+    families
+        Families in the fit (F), those with at least ``min_models`` models.
+    models, family_index, x
+        Model ids, family of each (index into ``families``) and log10 size (n).
+    scores, n_items
+        Observed fractions and item counts (n x D); ``NaN`` where a score is missing.
+    states, centre, scale
+        Benchmarks of the state and the standardisation ``u = (B - centre) / scale``.
+    x0, span
+        Smallest log10 size per family and decades to its largest (F).
+    u0_observed
+        Standardised scores of each family's smallest model (F x D); 0 where missing.
+    anchor_rows, anchor_scores, anchor_items
+        Row of each family's smallest model (the first of ties), its scores (``NaN`` where
+        missing) and item counts (F x D). Anchors inform the initial state, not the likelihood.
+    save_s, save_mask
+        Normalised save points per family padded with 1.0 (F x P) and which are real.
+    position
+        Column of each model in ``save_s`` (n).
+    dropped_families
+        Families left out because they have too few models.
+    """
+
+    families: np.ndarray
+    models: np.ndarray
+    family_index: np.ndarray
+    x: np.ndarray
+    scores: np.ndarray
+    n_items: np.ndarray
+    states: tuple[str, ...]
+    centre: np.ndarray
+    scale: np.ndarray
+    x0: np.ndarray
+    span: np.ndarray
+    u0_observed: np.ndarray
+    save_s: np.ndarray
+    save_mask: np.ndarray
+    position: np.ndarray
+    anchor_rows: np.ndarray
+    anchor_scores: np.ndarray
+    anchor_items: np.ndarray
+    dropped_families: list[str]
+
+    @property
+    def n_families(self) -> int:
+        """Number of families in the fit."""
+        return len(self.families)
+
+
+def dynamics_states(spec: ModelSpec) -> list[str]:
+    """The benchmarks that make the state (``[model] benchmarks``), checked."""
+    states = list(spec.model.get("benchmarks", ["hellaswag", "truthfulqa"]))
+    for name in states:
+        if name not in BENCHMARKS:
+            raise SpecError(
+                f"{spec.path}: [model] benchmarks has unknown {name!r}; use some "
+                f"of {', '.join(BENCHMARKS)}"
+            )
+    if len(set(states)) != len(states) or not states:
+        raise SpecError(f"{spec.path}: [model] benchmarks must be distinct and non-empty")
+    for key in ("reasoning", "truthfulness"):
+        if spec.model.get(key) is not None and spec.model[key] not in states:
+            raise SpecError(
+                f"{spec.path}: [model] {key} = {spec.model[key]!r} must be one of "
+                f"the state's benchmarks {states}"
+            )
+    return states
+
+
+def state_standardisation(spec: ModelSpec, states: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale of each state coordinate from ``[state]``."""
+    section = spec.sections.get("state", {})
+    centre, scale = section.get("centre", {}), section.get("scale", {})
+    missing = [s for s in states if s not in centre or s not in scale]
+    if missing:
+        raise SpecError(f"{spec.path}: [state] centre and scale need entries for {missing}")
+    c = np.array([float(centre[s]) for s in states])
+    s = np.array([float(scale[s]) for s in states])
+    if np.any(s <= 0):
+        raise SpecError(f"{spec.path}: [state] scale must be > 0")
+    return c, s
+
+
+def spec_library(spec: ModelSpec) -> Library:
+    """The library a spec asks for (its benchmarks and ``[model] degree``)."""
+    return make_library(dynamics_states(spec), int(spec.model.get("degree", 2)))
+
+
+def prepare_dynamics_panel(df: pd.DataFrame, spec: ModelSpec) -> DynamicsPanel:
+    """Arrays for :func:`build_dynamics_model`; warns (DataWarning) about dropped families."""
+    states = dynamics_states(spec)
+    centre, scale = state_standardisation(spec, states)
+    min_models = int(spec.model.get("min_models", 2))
+    counts = df.groupby("family")["model"].count()
+    small = sorted(counts.index[counts < min_models])
+    if small:
+        warnings.warn(
+            f"dynamics model leaves out {len(small)} family(ies) with fewer than "
+            f"{min_models} models: {', '.join(small)}",
+            DataWarning,
+            stacklevel=2,
+        )
+    kept = df[~df["family"].isin(small)].copy()
+    if kept.empty:
+        raise SpecError(f"{spec.path}: no family has {min_models} or more models to fit")
+    kept["_x"] = np.log10(kept["params"].to_numpy(dtype=float))
+    kept = kept.sort_values(["family", "_x", "model"], kind="stable").reset_index(drop=True)
+    families, family_index = np.unique(kept["family"].to_numpy(dtype=str), return_inverse=True)
+    x = kept["_x"].to_numpy()
+    scores = kept[states].to_numpy(dtype=float)
+    n_items = np.column_stack(
+        [
+            kept[item_column(s)].to_numpy(dtype=float)
+            if item_column(s) in kept
+            else np.full(len(kept), BENCHMARKS[s].n_items, dtype=float)
+            for s in states
+        ]
+    )
+    n_fam = len(families)
+    x0 = np.array([x[family_index == f].min() for f in range(n_fam)])
+    x1 = np.array([x[family_index == f].max() for f in range(n_fam)])
+    span = np.maximum(x1 - x0, 1e-9)
+    sizes = np.bincount(family_index, minlength=n_fam)
+    save_s = np.ones((n_fam, sizes.max()))
+    save_mask = np.zeros_like(save_s, dtype=bool)
+    position = np.zeros(len(kept), dtype=np.int64)
+    anchor_rows = np.zeros(n_fam, dtype=np.int64)
+    for f in range(n_fam):
+        rows = np.flatnonzero(family_index == f)
+        save_s[f, : len(rows)] = (x[rows] - x0[f]) / span[f]
+        save_mask[f, : len(rows)] = True
+        position[rows] = np.arange(len(rows))
+        anchor_rows[f] = rows[0]  # rows are sorted by size within a family
+    anchor_scores = scores[anchor_rows]
+    u0 = np.nan_to_num((anchor_scores - centre) / scale)  # missing: start at the centre
+    return DynamicsPanel(
+        families=families,
+        models=kept["model"].to_numpy(dtype=str),
+        family_index=family_index.astype(np.int64),
+        x=x,
+        scores=scores,
+        n_items=n_items,
+        states=tuple(states),
+        centre=centre,
+        scale=scale,
+        x0=x0,
+        span=span,
+        u0_observed=u0,
+        save_s=np.clip(save_s, 0.0, 1.0),
+        save_mask=save_mask,
+        position=position,
+        anchor_rows=anchor_rows,
+        anchor_scores=anchor_scores,
+        anchor_items=n_items[anchor_rows],
+        dropped_families=small,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# PyMC wiring
+
+
+def initial_state_sd(panel: DynamicsPanel, init_sigma: float, init_noise: float) -> np.ndarray:
+    r"""Prior sd of each family's initial state around its smallest model (standard units).
+
+    :math:`\sqrt{y_0 (1 - y_0)/n + s_0^2} / \mathrm{scale}` (binomial error plus a fixed
+    allowance ``init_noise`` for harness noise); ``init_sigma`` where the score is missing.
+    """
+    anchored = ~np.isnan(panel.anchor_scores)
+    q = np.clip(np.where(anchored, panel.anchor_scores, 0.5), 1e-3, 1 - 1e-3)
+    sd = np.sqrt(q * (1 - q) / panel.anchor_items + init_noise**2) / panel.scale
+    return np.where(anchored, sd, init_sigma)
+
+
+@dataclass(frozen=True)
+class HorseshoeSettings:
+    """The ``[horseshoe]`` section: global scale, slab and the inclusion threshold."""
+
+    tau0: float = 0.06
+    slab_scale: float = 1.0
+    slab_df: float = 4.0
+    threshold: float = 0.1
+
+
+def horseshoe_settings(spec: ModelSpec) -> HorseshoeSettings:
+    """``[horseshoe]`` as :class:`HorseshoeSettings`, checked."""
+    section = dict(spec.sections.get("horseshoe", {}))
+    unknown = set(section) - set(HorseshoeSettings.__dataclass_fields__)
+    if unknown:
+        raise SpecError(f"{spec.path}: unknown [horseshoe] keys {sorted(unknown)}")
+    hs = HorseshoeSettings(**{k: float(v) for k, v in section.items()})
+    if min(hs.tau0, hs.slab_scale, hs.slab_df) <= 0:
+        raise SpecError(f"{spec.path}: [horseshoe] tau0, slab_scale and slab_df must be > 0")
+    return hs
+
+
+def _prior(name: str, spec: ModelSpec, **kwargs: Any):
+    import pymc as pm
+
+    try:
+        prior = spec.priors[name]
+    except KeyError:
+        raise SpecError(f"{spec.path}: [priors] needs an entry {name!r}") from None
+    if prior.dist == "normal":
+        return pm.Normal(name, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
+    if prior.dist == "halfnormal":
+        return pm.HalfNormal(name, sigma=prior["sigma"], **kwargs)
+    return pm.Uniform(name, lower=prior["lower"], upper=prior["upper"], **kwargs)
+
+
+def _half_cauchy(name: str, scale: float, **kwargs: Any):
+    r"""Half-Cauchy(0, scale) as :math:`a\sqrt{b}`, :math:`a\sim N^+`, :math:`b\sim IG(1/2,1/2)`."""
+    import pymc as pm
+
+    a = pm.HalfNormal(f"{name}_a", 1.0, **kwargs)
+    b = pm.InverseGamma(f"{name}_b", 0.5, 0.5, **kwargs)
+    return scale * a * pm.math.sqrt(b)
+
+
+def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
+    """Build the PyMC sparse-dynamics model; the ODE is solved by diffrax inside the graph.
+
+    Parameters
+    ----------
+    data
+        A validated panel (one row per model) or a :class:`DynamicsPanel` already prepared.
+    spec
+        A ``kind = "dynamics"`` specification.
+
+    Returns
+    -------
+    pymc.Model
+        Coords ``family``, ``model``, ``term``, ``state``, ``shrunk_term``. Variables: ``Xi``
+        (term x state), ``kappa`` (shrinkage per term and state), ``tau``, ``u0`` (family x
+        state), ``delta`` (family offsets), ``sigma`` (state), the likelihood ``scores``.
+    """
+    import pymc as pm
+    import pytensor
+    import pytensor.tensor as pt
+
+    panel = data if isinstance(data, DynamicsPanel) else prepare_dynamics_panel(data, spec)
+    library = make_library(list(panel.states), int(spec.model.get("degree", 2)))
+    hs = horseshoe_settings(spec)
+    settings = solver_settings(spec)
+    init_sigma = float(spec.sections.get("state", {}).get("init_sigma", 0.5))
+    init_noise = float(spec.sections.get("state", {}).get("init_noise", 0.02))
+    n_fam, n_states, n_terms = panel.n_families, library.n_states, library.n_terms
+    solve = make_panel_solver(library.powers, panel.span, panel.save_s, settings)
+    wrapped = pytensor.wrap_jax(solve)
+
+    observed = ~np.isnan(panel.scores)
+    observed[panel.anchor_rows] &= np.isnan(panel.anchor_scores)  # anchors enter through u0
+    rows, cols = np.nonzero(observed)
+    f_idx, p_idx = panel.family_index[rows], panel.position[rows]
+    y = panel.scores[rows, cols]
+    n = panel.n_items[rows, cols]
+
+    coords = {
+        "family": panel.families,
+        "model": panel.models,
+        "term": list(library.terms),
+        "shrunk_term": list(library.terms[1:]),
+        "state": list(panel.states),
+    }
+    with pm.Model(coords=coords) as model:
+        intercept = _prior("intercept", spec, dims="state")
+        tau = pm.Deterministic("tau", _half_cauchy("tau", hs.tau0))
+        lam = _half_cauchy("lambda", 1.0, dims=("shrunk_term", "state"))
+        c2 = pm.InverseGamma("slab_c2", hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2)
+        lam_tilde = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
+        pm.Deterministic("kappa", c2 / (c2 + tau**2 * lam**2), dims=("shrunk_term", "state"))
+        z = pm.Normal("Xi_z", 0.0, 1.0, dims=("shrunk_term", "state"))
+        shrunk = z * tau * lam_tilde
+        xi = pm.Deterministic(
+            "Xi", pt.concatenate([intercept[None, :], shrunk], axis=0), dims=("term", "state")
+        )
+        if spec.model.get("family_offsets", False):
+            offset_sigma = _prior("offset_sigma", spec, dims="state")
+            delta = pm.Deterministic(
+                "delta",
+                offset_sigma * pm.Normal("delta_z", 0.0, 1.0, dims=("family", "state")),
+                dims=("family", "state"),
+            )
+        else:
+            delta = pt.zeros((n_fam, n_states))
+        sigma = pt.stack([_prior(f"sigma_{s}", spec) for s in panel.states])
+        # The smallest model's measurement y0 = u0 + noise (flat prior on u0) is the same
+        # density as u0 = y0 + s z, z ~ N(0, 1). s is fixed (binomial + init_noise), not tied
+        # to the fitted extra noise: tying them makes a funnel between sigma and every u0.
+        u0_sd = initial_state_sd(panel, init_sigma, init_noise)
+        u0 = pm.Deterministic(
+            "u0",
+            panel.u0_observed + u0_sd * pm.Normal("u0_z", 0.0, 1.0, dims=("family", "state")),
+            dims=("family", "state"),
+        )
+        u = wrapped(
+            pt.specify_shape(xi, (n_terms, n_states)),
+            pt.specify_shape(u0, (n_fam, n_states)),
+            pt.specify_shape(delta, (n_fam, n_states)),
+        )
+        b = panel.centre[cols] + panel.scale[cols] * u[f_idx, p_idx, cols]
+        p = pt.clip(b, 1e-3, 1 - 1e-3)
+        pm.Normal("scores", mu=b, sigma=pt.sqrt(p * (1 - p) / n + sigma[cols] ** 2), observed=y)
+    return model
+
+
+def dynamics_headline_variables() -> list[str]:
+    """Parameters whose convergence gates a dynamics fit."""
+    return ["Xi", "tau", "u0"]

@@ -1,0 +1,355 @@
+"""Benchmarks of the sparse dynamics model (a script, not a test).
+
+    .venv/bin/python -m benchmarks.dynamics fit        # default dataset: time, ESS/s, divergences
+    .venv/bin/python -m benchmarks.dynamics llama2     # fit without Llama-2, predict it
+    .venv/bin/python -m benchmarks.dynamics ode        # diffrax vs pm.ode.DifferentialEquation
+    .venv/bin/python -m benchmarks.dynamics lofo       # leave-one-family-out (families >= 3 models)
+
+Each prints its numbers; write the ones you measured into benchmarks/dynamics_results.md with
+the machine and settings. Options: --draws, --tune, --chains, --seed, --out DIR, --cap SECONDS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import bayescape._jax  # noqa: F401
+from bayescape.data import DataWarning, load_dataset
+
+
+def _sampler_stats(idata) -> dict:
+    import arviz as az
+
+    stats = idata.sample_stats.ds
+    post = idata.posterior.ds
+    ess = az.ess(idata, var_names=["Xi"], method="bulk").ds["Xi"].to_numpy()
+    return {
+        "divergences": int(stats["diverging"].sum()),
+        "mean_leapfrog_steps": float(stats["n_steps"].mean()) if "n_steps" in stats else None,
+        "mean_tree_depth": float(stats["tree_depth"].mean()) if "tree_depth" in stats else None,
+        "min_ess_bulk_Xi": float(ess.min()),
+        "draws": int(post.sizes["chain"] * post.sizes["draw"]),
+    }
+
+
+def fit_default(args) -> dict:
+    from bayescape.analysis import fit, load
+
+    path = Path(args.out) / "dynamics_leaderboard_v1.nc"
+    if path.exists() and not args.refit:
+        result = load(path)
+    else:
+        result = fit(
+            "dynamics",
+            "leaderboard_v1",
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=False,
+        )
+        result.save(path)
+    seconds = float(result.info["sampling_seconds"])
+    out = {
+        "sampling_seconds": seconds,
+        **_sampler_stats(result.idata),
+        "diagnostics": result.diagnostics.describe(),
+    }
+    out["min_ess_per_second_Xi"] = out["min_ess_bulk_Xi"] / seconds
+    return out
+
+
+def llama2(args) -> dict:
+    from bayescape.analysis import fit, load, predict_dynamics_family
+
+    path = Path(args.out) / "dynamics_without_llama2.nc"
+    if path.exists() and not args.refit:
+        result = load(path)
+    else:
+        result = fit(
+            "dynamics",
+            "leaderboard_v1",
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=False,
+            exclude_families=["Llama-2"],
+        )
+        result.save(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = load_dataset("leaderboard_v1")
+    pred = predict_dynamics_family(result, "Llama-2", data=df, prob=0.9)
+    tqa = pred[pred["benchmark"] == "truthfulqa"]
+    later = tqa[~tqa["is_start"]]
+    return {
+        "sampling_seconds": float(result.info["sampling_seconds"]),
+        **_sampler_stats(result.idata),
+        "diagnostics": result.diagnostics.describe(),
+        "truthfulqa": tqa[
+            ["model", "observed", "median", "low", "high", "pct_error", "covered"]
+        ].to_dict(orient="records"),
+        "mape_all_three": float(tqa["pct_error"].abs().mean()),
+        "mape_13b_70b": float(later["pct_error"].abs().mean()),
+        "coverage_all_three": float(tqa["covered"].mean()),
+        "paper_mape": 5.6,
+    }
+
+
+def lofo(args) -> dict:
+    """Leave each family with >= 3 models out, predict it from its smallest model."""
+    from bayescape.analysis import fit, predict_dynamics_family
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = load_dataset("leaderboard_v1")
+    counts = df.groupby("family")["model"].count()
+    families = sorted(counts.index[counts >= 3])
+    if args.families:
+        families = [f for f in families if f in set(args.families)]
+    rows = []
+    for family in families:
+        start = time.perf_counter()
+        result = fit(
+            "dynamics",
+            "leaderboard_v1",
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=False,
+            exclude_families=[family],
+        )
+        pred = predict_dynamics_family(result, family, data=df, prob=0.9)
+        later = pred[~pred["is_start"]]
+        for bench, g in later.groupby("benchmark"):
+            rows.append(
+                {
+                    "family": family,
+                    "benchmark": bench,
+                    "n": len(g),
+                    "mae": float(g["error"].abs().mean()),
+                    "mape": float(g["pct_error"].abs().mean()),
+                    "coverage": float(g["covered"].mean()),
+                    "seconds": time.perf_counter() - start,
+                    "fit_ok": result.diagnostics.ok,
+                }
+            )
+        print(json.dumps(rows[-1]), flush=True)
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    summary = table.groupby("benchmark").apply(
+        lambda g: pd.Series(
+            {
+                "families": len(g),
+                "mae": np.average(g["mae"], weights=g["n"]),
+                "coverage": np.average(g["coverage"], weights=g["n"]),
+            }
+        )
+    )
+    return {"per_family": rows, "summary": summary.reset_index().to_dict(orient="records")}
+
+
+def ode_comparison(args) -> dict:
+    """Same model and data, likelihood through diffrax (JAX) vs pm.ode.DifferentialEquation.
+
+    Both use the same library, priors and measurement model, on a subset of families so that
+    the reference finishes; the reference runs PyMC's own NUTS (its ODE op has no JAX
+    implementation) and is stopped at ``--cap`` seconds: its ESS/s is then an upper bound and
+    the ratio a lower bound.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from bayescape.inference import sample
+    from bayescape.models import load_spec
+    from bayescape.models.dynamics import (
+        build_dynamics_model,
+        horseshoe_settings,
+        initial_state_sd,
+        prepare_dynamics_panel,
+        spec_library,
+    )
+
+    spec = load_spec("dynamics")
+    spec = type(spec)(
+        name=spec.name,
+        sections={**spec.sections, "model": {**spec.model, "family_offsets": False}},
+        text=spec.text,
+        path=spec.path,
+        priors=spec.priors,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = load_dataset("leaderboard_v1")
+    keep = sorted(args.families or ["Pythia", "OPT", "Qwen1.5", "Cerebras-GPT"])
+    df = df[df["family"].isin(keep)].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        panel = prepare_dynamics_panel(df, spec)
+    out = {"families": keep, "draws": args.draws, "tune": args.tune, "chains": args.chains}
+
+    model = build_dynamics_model(panel, spec)
+    idata, seconds = sample(
+        model,
+        sampler="numpyro",  # JAX graph; the package default (nutpie/Numba) runs JAX ops slowly
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        random_seed=args.seed,
+        progressbar=False,
+    )
+    stats = _sampler_stats(idata)
+    out["diffrax_numpyro"] = {
+        "seconds": seconds,
+        **stats,
+        "ess_per_second": stats["min_ess_bulk_Xi"] / seconds,
+    }
+
+    # reference: PyMC's scipy-based ODE op, one trajectory per family in original x
+    library = spec_library(spec)
+    hs = horseshoe_settings(spec)
+    powers = library.powers
+    n_states = library.n_states
+
+    def ode_rhs(u, x, theta):
+        xi = pt.reshape(theta, (library.n_terms, n_states))
+        feats = []
+        for p in powers:
+            col = pt.ones(())
+            for k, e in enumerate(p):
+                for _ in range(int(e)):
+                    col = col * u[k]
+            feats.append(col)
+        feats = pt.stack(feats)
+        return [pt.dot(feats, xi[:, k]) for k in range(n_states)]
+
+    state = spec.sections.get("state", {})
+    u0_sd = initial_state_sd(
+        panel, float(state.get("init_sigma", 0.5)), float(state.get("init_noise", 0.02))
+    )
+    with pm.Model() as ref:
+        intercept = pm.Normal("intercept", 0.0, 1.0, shape=n_states)
+        tau = hs.tau0 * pm.HalfNormal("tau_a", 1.0) * pt.sqrt(pm.InverseGamma("tau_b", 0.5, 0.5))
+        lam = pm.HalfNormal("lambda_a", 1.0, shape=(library.n_terms - 1, n_states)) * pt.sqrt(
+            pm.InverseGamma("lambda_b", 0.5, 0.5, shape=(library.n_terms - 1, n_states))
+        )
+        c2 = pm.InverseGamma("slab_c2", hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2)
+        lam_t = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
+        z = pm.Normal("Xi_z", 0, 1, shape=(library.n_terms - 1, n_states))
+        xi = pt.concatenate([intercept[None, :], z * tau * lam_t], axis=0)
+        sigma = pt.stack(
+            [pm.HalfNormal(f"sigma_{s}", spec.priors[f"sigma_{s}"]["sigma"]) for s in panel.states]
+        )
+        for f in range(panel.n_families):
+            rows = np.flatnonzero(panel.family_index == f)
+            xs = panel.x[rows]
+            u0 = panel.u0_observed[f] + u0_sd[f] * pm.Normal(f"u0_z_{f}", 0, 1, shape=n_states)
+            later = rows[1:]
+            times = np.unique(panel.x[later])
+            ode = pm.ode.DifferentialEquation(
+                func=ode_rhs,
+                times=times,
+                n_states=n_states,
+                n_theta=library.n_terms * n_states,
+                t0=xs[0],
+            )
+            traj = ode(y0=u0, theta=pt.flatten(xi))
+            where = np.searchsorted(times, panel.x[later])
+            for k in range(n_states):
+                b = panel.centre[k] + panel.scale[k] * traj[where, k]
+                p = pt.clip(b, 1e-3, 1 - 1e-3)
+                pm.Normal(
+                    f"y_{f}_{k}",
+                    b,
+                    pt.sqrt(p * (1 - p) / panel.n_items[later, k] + sigma[k] ** 2),
+                    observed=panel.scores[later, k],
+                )
+    # PyMC's own NUTS, one chain, few draws, stopped by the cap (time.monotonic checked per draw)
+    start = time.perf_counter()
+    ref_draws = max(20, args.draws // 5)
+    status = "completed"
+    try:
+        with ref:
+            ref_idata = pm.sample(
+                draws=ref_draws,
+                tune=ref_draws,
+                chains=1,
+                cores=1,
+                nuts_sampler="pymc",
+                random_seed=args.seed,
+                progressbar=False,
+                compute_convergence_checks=False,
+                callback=_cap_callback(start, args.cap),
+            )
+    except _Capped:
+        status = f"stopped at the {args.cap:.0f} s cap"
+        ref_idata = None
+    ref_seconds = time.perf_counter() - start
+    if ref_idata is not None:
+        import arviz as az
+
+        ess = float(np.min(az.ess(ref_idata, var_names=["Xi_z"], method="bulk").ds["Xi_z"]))
+        out["pm_ode_pymc"] = {
+            "seconds": ref_seconds,
+            "draws": ref_draws,
+            "min_ess_bulk_Xi_z": ess,
+            "ess_per_second": ess / ref_seconds,
+            "status": status,
+        }
+        out["ratio_ess_per_second"] = (
+            out["diffrax_numpyro"]["ess_per_second"] / out["pm_ode_pymc"]["ess_per_second"]
+        )
+    else:
+        # it did not finish tuning + ref_draws within the cap: at most ref_draws ESS in cap s
+        bound = ref_draws / ref_seconds
+        out["pm_ode_pymc"] = {
+            "seconds": ref_seconds,
+            "status": status,
+            "ess_per_second_upper_bound": bound,
+        }
+        out["ratio_ess_per_second_lower_bound"] = out["diffrax_numpyro"]["ess_per_second"] / bound
+    return out
+
+
+class _Capped(Exception):
+    pass
+
+
+def _cap_callback(start: float, cap: float):
+    def callback(trace, draw):
+        if time.perf_counter() - start > cap:
+            raise _Capped
+
+    return callback
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("what", choices=["fit", "llama2", "ode", "lofo"])
+    parser.add_argument("--draws", type=int, default=500)
+    parser.add_argument("--tune", type=int, default=500)
+    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="results")
+    parser.add_argument("--cap", type=float, default=600.0, help="seconds for the pm.ode run")
+    parser.add_argument("--families", nargs="*", default=None)
+    parser.add_argument("--refit", action="store_true", help="ignore saved results")
+    args = parser.parse_args()
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    run = {"fit": fit_default, "llama2": llama2, "ode": ode_comparison, "lofo": lofo}[args.what]
+    print(json.dumps(run(args), indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Summaries of the dynamics model on posteriors with known draws (no sampling)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from scipy.integrate import solve_ivp
+
+import bayescape._jax  # noqa: F401
+from bayescape.analysis import (
+    fitted_equations,
+    jacobian_eigenvalues,
+    predict_dynamics_family,
+    prediction_errors,
+    term_inclusion,
+    trajectory_coupling,
+)
+from bayescape.data import DataWarning
+from bayescape.errors import BayescapeError
+from bayescape.inference import FitResult
+from bayescape.models import load_spec, parse_spec
+from bayescape.models.dynamics import make_library, prepare_dynamics_panel, rhs
+
+STATES = ["hellaswag", "truthfulqa"]
+CENTRE, SCALE = np.array([0.65, 0.40]), np.array([0.15, 0.05])
+LIB = make_library(STATES, 2)
+# du_H/dx = 1 - 0.5 u_H,  du_T/dx = 0.3 + 0.6 u_H  (standard units per decade)
+TRUE_XI = np.zeros((6, 2))
+TRUE_XI[0] = [1.0, 0.3]
+TRUE_XI[1] = [-0.5, 0.6]
+ITEMS = 10**9  # binomial error negligible: predictions are the deterministic solution
+
+
+def _solve(u0, xs):
+    sol = solve_ivp(
+        lambda _x, u: rhs(u, TRUE_XI, LIB.powers),
+        (xs[0], xs[-1]),
+        u0,
+        t_eval=xs,
+        rtol=1e-11,
+        atol=1e-12,
+    )
+    return sol.y.T
+
+
+def _panel_df() -> pd.DataFrame:
+    rows = []
+    starts = {"Alpha": (8.0, [-1.5, -1.0]), "Beta": (9.0, [0.5, 0.2]), "Gamma": (8.5, [-1.0, 0.0])}
+    for family, (x0, u0) in starts.items():
+        xs = x0 + np.array([0.0, 0.5, 1.2, 2.0])
+        b = CENTRE + SCALE * _solve(np.array(u0), xs)
+        for i, x in enumerate(xs):
+            rows.append(
+                {
+                    "model": f"{family}-{i}",
+                    "family": family,
+                    "params": 10**x,
+                    "hellaswag": b[i, 0],
+                    "truthfulqa": b[i, 1],
+                    "items_hellaswag": ITEMS,
+                    "items_truthfulqa": ITEMS,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _fake_result(df: pd.DataFrame, xi_draws: np.ndarray, fit_families: list[str]) -> FitResult:
+    """A posterior shaped like a dynamics fit, with the given Xi draws and exact u0."""
+    # no harness noise on the starting model: predictions become deterministic
+    spec = parse_spec(load_spec("dynamics").text.replace("init_noise = 0.02", "init_noise = 1e-9"))
+    fit_df = df[df["family"].isin(fit_families)].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        panel = prepare_dynamics_panel(fit_df, spec)
+    n = len(xi_draws)
+    shape = (1, n)
+    dims = ("chain", "draw")
+    post = xr.Dataset(
+        {
+            "Xi": ((*dims, "term", "state"), xi_draws.reshape(*shape, 6, 2)),
+            "kappa": ((*dims, "shrunk_term", "state"), np.full((*shape, 5, 2), 0.5)),
+            "tau": (dims, np.full(shape, 0.1)),
+            "u0": (
+                (*dims, "family", "state"),
+                np.broadcast_to(panel.u0_observed, (*shape, *panel.u0_observed.shape)).copy(),
+            ),
+            "delta": ((*dims, "family", "state"), np.zeros((*shape, panel.n_families, 2))),
+            "offset_sigma": ((*dims, "state"), np.full((*shape, 2), 1e-9)),
+            "sigma_hellaswag": (dims, np.full(shape, 1e-7)),
+            "sigma_truthfulqa": (dims, np.full(shape, 1e-7)),
+        },
+        coords={
+            "term": list(LIB.terms),
+            "shrunk_term": list(LIB.terms[1:]),
+            "state": STATES,
+            "family": panel.families,
+            "chain": [0],
+            "draw": np.arange(n),
+        },
+    )
+    stats = xr.Dataset(
+        {"diverging": (dims, np.zeros(shape, dtype=bool))},
+        coords={"chain": [0], "draw": np.arange(n)},
+    )
+    tree = xr.DataTree.from_dict({"posterior": post, "sample_stats": stats})
+    return FitResult(idata=tree, data=fit_df, spec=spec, info={"data_source": "<test>"})
+
+
+@pytest.fixture(scope="module")
+def panel_df():
+    return _panel_df()
+
+
+@pytest.fixture(scope="module")
+def exact(panel_df):
+    """All draws at the true coefficients; Gamma left out of the fit."""
+    return _fake_result(panel_df, np.repeat(TRUE_XI[None], 50, axis=0), ["Alpha", "Beta"])
+
+
+@pytest.mark.math
+def test_held_out_prediction_is_the_ode_solution_from_the_smallest_model(panel_df, exact):
+    pred = predict_dynamics_family(exact, "Gamma", data=panel_df, sizes=[10**11])
+    gamma = panel_df[panel_df["family"] == "Gamma"]
+    xs = np.log10(np.r_[gamma["params"].to_numpy(), 1e11])
+    u0 = (gamma[STATES].to_numpy()[0] - CENTRE) / SCALE
+    expected = CENTRE + SCALE * _solve(u0, xs)
+    for k, state in enumerate(STATES):
+        got = pred[pred["benchmark"] == state]
+        np.testing.assert_allclose(got["mean_median"], expected[:, k], atol=1e-5)
+        # measured models (10^9 items): the predictive interval is as narrow as the latent one
+        assert (got["high"] - got["low"]).iloc[:-1].max() < 2e-4
+    errors = prediction_errors(pred)
+    assert set(errors["benchmark"]) == set(STATES)
+    assert (errors["n"] == 3).all() and (errors["mape"] < 1e-3).all()
+
+
+@pytest.mark.behaviour
+def test_prediction_from_initial_scores_and_its_errors(exact):
+    start = {
+        "params": 1e9,
+        "hellaswag": 0.5,
+        "truthfulqa": 0.35,
+        "items_hellaswag": ITEMS,
+        "items_truthfulqa": ITEMS,
+    }
+    pred = predict_dynamics_family(exact, initial=start, sizes=[1e9, 7e9])
+    assert list(pred["params"].unique()) == [1e9, 7e9]
+    first = pred[pred["params"] == 1e9].set_index("benchmark")["mean_median"]
+    assert first["hellaswag"] == pytest.approx(0.5, abs=1e-5)
+    with pytest.raises(BayescapeError, match="sizes must be >="):
+        predict_dynamics_family(
+            exact, initial={"params": 1e9, "hellaswag": 0.5, "truthfulqa": 0.35}, sizes=[1e8]
+        )
+    with pytest.raises(BayescapeError, match="initial scores need"):
+        predict_dynamics_family(exact, initial={"params": 1e9, "hellaswag": 0.5}, sizes=[2e9])
+    with pytest.raises(BayescapeError, match="either family"):
+        predict_dynamics_family(exact)
+
+
+@pytest.mark.math
+def test_coupling_sign_change_matches_the_closed_form(exact):
+    # Alpha: u_H(x) = 2 + (u_H0 - 2) exp(-(x - x0)/2); dT/dx = 0 where u_H = -0.5
+    table = trajectory_coupling(exact, grid=401).set_index("family")
+    dx = 2 * np.log((-1.5 - 2.0) / (-0.5 - 2.0))
+    assert table.loc["Alpha", "p_sign_change"] == 1.0
+    assert np.log10(table.loc["Alpha", "nc_median"]) == pytest.approx(8.0 + dx, abs=2e-3)
+    assert table.loc["Alpha", "direction"] == "tax->bonus"
+    # Beta starts above u_H = -0.5 and stays there: no sign change, positive coupling
+    assert table.loc["Beta", "p_sign_change"] == 0.0 and np.isnan(table.loc["Beta", "nc_median"])
+    u_h = 0.5
+    expected = (SCALE[1] * (0.3 + 0.6 * u_h)) / (SCALE[0] * (1 - 0.5 * u_h))
+    assert table.loc["Beta", "gamma_start_median"] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.math
+def test_eigenvalues_of_a_linear_system_are_those_of_its_matrix(exact):
+    table = jacobian_eigenvalues(exact)
+    # J = [[-0.5, 0], [0.6, 0]]: eigenvalues 0 and -0.5, everywhere
+    np.testing.assert_allclose(table["re1_median"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(table["re2_median"], -0.5, atol=1e-12)
+    assert (table["p_stable"] == 0.0).all()  # one zero eigenvalue: not strictly stable
+    assert set(table["at"]) == {"smallest", "largest"}
+
+
+@pytest.mark.math
+def test_inclusion_is_the_fraction_of_draws_beyond_the_threshold(panel_df):
+    rng = np.random.default_rng(0)
+    draws = TRUE_XI[None] + rng.normal(0, 0.08, (400, 6, 2))
+    result = _fake_result(panel_df, draws, ["Alpha", "Beta", "Gamma"])
+    table = term_inclusion(result, prob=0.9, threshold=0.1).set_index(["state", "term"])
+    expected = np.mean(np.abs(draws[:, 4, 1]) > 0.1)
+    assert table.loc[("truthfulqa", "hellaswag*truthfulqa"), "p_included"] == expected
+    assert table.loc[("truthfulqa", "hellaswag"), "p_included"] == 1.0
+    assert np.isnan(table.loc[("hellaswag", "1"), "kappa_mean"])
+    text = fitted_equations(result)
+    assert "d truthfulqa/dx" in text and "* hellaswag" in text and "shrunk:" in text
+
+
+@pytest.mark.behaviour
+def test_summaries_refuse_a_model_without_dynamics(exact):
+    other = FitResult(idata=exact.idata, data=exact.data, spec=load_spec("phase"))
+    with pytest.raises(BayescapeError, match="not a dynamics model"):
+        term_inclusion(other)

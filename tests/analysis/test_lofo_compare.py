@@ -1,0 +1,59 @@
+"""Leave-one-family-out scoring, CRPS, and PSIS-LOO comparison."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import bayescape
+from bayescape.analysis import compare, crps_from_draws, leave_one_family_out
+
+
+@pytest.mark.math
+def test_crps_from_draws_matches_the_normal_closed_form():
+    # CRPS(N(0, 1), y) = y (2 Phi(y) - 1) + 2 phi(y) - 1 / sqrt(pi)
+    draws = stats.norm.ppf((np.arange(20000) + 0.5) / 20000)
+    for y in (-1.3, 0.0, 0.4, 2.5):
+        exact = y * (2 * stats.norm.cdf(y) - 1) + 2 * stats.norm.pdf(y) - 1 / np.sqrt(np.pi)
+        assert crps_from_draws(draws, y) == pytest.approx(exact, abs=2e-4)
+
+
+@pytest.mark.math
+def test_crps_weights_equal_repeated_draws():
+    x = np.array([0.1, 0.5, 0.9])
+    weighted = crps_from_draws(x, 0.3, weights=np.array([1.0, 2.0, 1.0]))
+    assert weighted == pytest.approx(crps_from_draws(np.array([0.1, 0.5, 0.5, 0.9]), 0.3))
+
+
+@pytest.mark.behaviour
+def test_lofo_of_the_paper_quadratic_scores_every_model_of_eligible_families(tmp_path):
+    out = leave_one_family_out("quadratic", "cape63", out_dir=tmp_path, n_draws=500)
+    models = out.models
+    assert set(models["method"]) == {"paper quadratic"}
+    counts = bayescape.data.load_dataset("cape63")["family"].value_counts()
+    eligible = set(counts[counts >= 3].index)
+    assert set(models["family"]) == eligible
+    assert len(models) == int(counts[counts >= 3].sum())
+    overall = out.overall.iloc[0]
+    assert 0 <= overall["coverage_50"] <= overall["coverage_90"] <= 1
+    assert overall["mae"] > 0 and overall["crps"] > 0
+    # a resumed run reads the stored folds back
+    again = leave_one_family_out("quadratic", "cape63", out_dir=tmp_path, n_draws=500)
+    assert again.models.equals(models)
+
+
+@pytest.mark.behaviour
+def test_compare_reports_psis_loo_with_pareto_k():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = bayescape.fit(
+            "quadratic", "cape_pythia", draws=300, tune=300, chains=2, progressbar=False
+        )
+        table = compare([result], leave_family_out=False)
+    row = table.iloc[0]
+    assert row["model"] == "quadratic" and row["n_obs"] == len(result.data)
+    assert np.isfinite(row["elpd_loo"]) and row["p_loo"] > 0
+    assert 0 <= row["n_high_k"] <= row["n_obs"]
