@@ -7,6 +7,8 @@
 - ``<!-- generated: figure NAME -->``: a figure drawn by ``bayescape.report.NAME`` from a phase
   model result: ``$BAYESCAPE_DOCS_RESULT`` or ``results/phase_leaderboard_v1.nc`` (what
   ``make demo`` writes) when present, otherwise a small fit made here.
+- ``<!-- include: PATH -->``: the repository file PATH (e.g. ``data/README.md``), headings
+  demoted one level, so the site shows the datasheet and measured results without copies.
 - ``docs/replication.md``: the paper table of ``bayescape replicate --no-bayes`` is inserted after
   the page's ``<!-- generated at doc build time ... -->`` comment.
 - MathJax is copied from the ``django-static-mathjax`` wheel, so the site builds and renders
@@ -93,12 +95,20 @@ def cli_reference() -> str:
 # Benchmarks and the replication table
 
 
+INCLUDE_MARKER = re.compile(r"<!-- include: ([\w./-]+) -->")
+
+
+def include_file(relative: str) -> str:
+    """A repository file's text with its headings demoted one level (the page has a title)."""
+    path = ROOT / relative
+    if not path.is_file():
+        raise FileNotFoundError(f"<!-- include: {relative} -->: no such file {path}")
+    return re.sub(r"^(#{1,5}) ", r"#\1 ", path.read_text(encoding="utf-8"), flags=re.M)
+
+
 def benchmark_results() -> str:
-    results = ROOT / "benchmarks" / "RESULTS.md"
-    if results.is_file():
-        text = results.read_text(encoding="utf-8")
-        # the page has its own title: demote the file's headings one level
-        return re.sub(r"^(#{1,5}) ", r"#\1 ", text, flags=re.M)
+    if (ROOT / "benchmarks" / "RESULTS.md").is_file():
+        return include_file("benchmarks/RESULTS.md")
     return (
         "`benchmarks/RESULTS.md` does not exist yet. Generate it with "
         "`.venv/bin/python -m benchmarks run` (`--quick` for a short run; never part of the "
@@ -223,6 +233,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         markdown = markdown.replace(CLI_MARKER, cli_reference())
     if BENCHMARK_MARKER in markdown:
         markdown = markdown.replace(BENCHMARK_MARKER, benchmark_results())
+    markdown = INCLUDE_MARKER.sub(lambda m: include_file(m.group(1)), markdown)
     if page.file.src_uri == "replication.md":
         match = REPLICATION_MARKER.search(markdown)
         if match:
