@@ -38,7 +38,6 @@ from bayescape.models.dynamics import (
     jacobian,
     library_features,
     make_panel_solver,
-    prepare_dynamics_panel,
     solver_settings,
     spec_library,
 )
@@ -55,9 +54,7 @@ def _require_dynamics(result: FitResult) -> None:
 def dynamics_panel(result: FitResult) -> DynamicsPanel:
     """The arrays the dynamics model was fitted to (recomputed from the result's data)."""
     _require_dynamics(result)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        return prepare_dynamics_panel(result.data, result.spec)
+    return result.panel
 
 
 def _draws(result: FitResult, name: str, max_draws: int | None = None, seed: int = 0):

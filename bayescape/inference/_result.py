@@ -16,7 +16,15 @@ import xarray as xr
 from bayescape.data import DataWarning, data_hash
 from bayescape.errors import BayescapeError, ResultMismatchError
 from bayescape.inference._diagnostics import Diagnostics, diagnose
-from bayescape.models import FamilyPanel, ModelSpec, headline_variables, parse_spec, prepare_panel
+from bayescape.models import (
+    FamilyPanel,
+    ModelSpec,
+    headline_variables,
+    model_kind,
+    parse_spec,
+    prepare_panel,
+)
+from bayescape.models.dynamics import DynamicsPanel, prepare_dynamics_panel
 
 _DATA_GROUP = "bayescape_data"
 _SPEC_GROUP = "bayescape_spec"
@@ -49,12 +57,15 @@ class FitResult:
         self._diagnostics: Diagnostics | None = None
 
     @property
-    def panel(self) -> FamilyPanel:
+    def panel(self) -> FamilyPanel | DynamicsPanel:
         """The arrays the model was built from (recomputed from ``data`` and ``spec``)."""
         if self._panel is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataWarning)
-                self._panel = prepare_panel(self.data, self.spec)
+                if model_kind(self.spec) == "dynamics":
+                    self._panel = prepare_dynamics_panel(self.data, self.spec)
+                else:
+                    self._panel = prepare_panel(self.data, self.spec)
         return self._panel
 
     @property

@@ -51,7 +51,7 @@ def summary_text(result: Result) -> str:
         f"model {result.spec.name} (spec {result.spec.hash}) on "
         f"{result.info.get('data_source', '')}"
         f" (data {result.info.get('data_hash', '')}): {len(result.data)} models, "
-        f"{result.panel.n_families} families; sampler {result.info.get('sampler')}, "
+        f"{len(result.panel.families)} families; sampler {result.info.get('sampler')}, "
         f"seed {result.info.get('seed')}",
     ]
     if not d.ok:
