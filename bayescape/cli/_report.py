@@ -20,6 +20,8 @@ from bayescape.errors import BayescapeError
 _TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
 _FORMATS = ("latex", "markdown", "csv", "json")
 _FIGURES = ("phase-diagram", "coupling", "forest", "ppc", "prior")
+_DYNAMICS_FIGURES = ("trajectories", "inclusion", "eigenvalues")
+_PLOTS = _FIGURES + _DYNAMICS_FIGURES
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
@@ -68,10 +70,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a figure of a result (PNG, PDF or SVG)",
         description="Draw one figure of a saved result: phase-diagram (HellaSwag vs "
         "TruthfulQA), coupling (gamma(x) per family), forest (N_c per family), ppc "
-        "(posterior-predictive check) or prior (prior-predictive check).",
+        "(posterior-predictive check) or prior (prior-predictive check) of a phase model; "
+        "trajectories (latent trajectories per family), inclusion (library terms) or "
+        "eigenvalues (Jacobian eigenvalues per family) of a dynamics model.",
     )
     _result_argument(p)
-    p.add_argument("--kind", required=True, metavar="|".join(_FIGURES), help="which figure")
+    p.add_argument("--kind", required=True, metavar="|".join(_PLOTS), help="which figure")
     p.add_argument(
         "--out",
         required=True,
@@ -83,7 +87,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=None,
         metavar="NAME",
-        help="family to draw (phase-diagram, coupling; repeatable; default: the 8 largest)",
+        help="family to draw (phase-diagram, coupling, trajectories: default the 8 largest; "
+        "eigenvalues: default all; repeatable)",
     )
     p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
     p.add_argument("--seed", type=int, default=0, help="seed of replicated draws (ppc, prior)")
@@ -299,20 +304,23 @@ def _macros(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from bayescape.report import FIGURE_FORMATS, make_figure, save_figure
+    from bayescape.report import DYNAMICS_FIGURES, FIGURE_FORMATS, make_figure, save_figure
 
-    kind = _choice(args.kind, _FIGURES, "--kind")
+    kind = _choice(args.kind, _PLOTS, "--kind")
     suffix = Path(args.out).suffix.lower().lstrip(".")
     if suffix not in FIGURE_FORMATS:
         raise BayescapeError(f"--out {args.out}: end the name in .png, .pdf or .svg")
     if not 0 < args.prob < 1:
         raise BayescapeError(f"--prob {args.prob} must be between 0 and 1")
     options: dict = {}
-    if kind in {"phase-diagram", "coupling"} and args.family:
+    with_families = {"phase-diagram", "coupling", "trajectories", "eigenvalues"}
+    if kind in with_families and args.family:
         options["families"] = args.family
     elif args.family:
-        raise BayescapeError(f"--family applies to phase-diagram and coupling, not {kind}")
-    if kind in {"coupling", "forest", "ppc"}:
+        raise BayescapeError(
+            f"--family applies to phase-diagram, coupling, trajectories and eigenvalues, not {kind}"
+        )
+    if kind in {"coupling", "forest", "ppc", "inclusion", "eigenvalues"}:
         options["prob"] = args.prob
     if kind in {"ppc", "prior"}:
         options["seed"] = args.seed
@@ -321,8 +329,19 @@ def _plot(args: argparse.Namespace) -> int:
             raise BayescapeError("--prior-draws must be at least 1")
         options["draws"] = args.prior_draws
     result = _load(args.result)
+    model_kind = str(result.spec.model.get("kind", "phase"))
+    wanted = "dynamics" if kind in _DYNAMICS_FIGURES else "phase"
+    if model_kind != wanted:
+        fits = _DYNAMICS_FIGURES if model_kind == "dynamics" else _FIGURES
+        raise BayescapeError(
+            f"--kind {kind} is a figure of a {wanted} model, but {args.result} holds a "
+            f"{model_kind} model ({result.spec.name!r}); use one of {', '.join(fits)}"
+        )
     _warn_if_failed(result, args.result)
-    fig, _ = make_figure(result, kind, **options)
+    if kind in _DYNAMICS_FIGURES:
+        fig, _ = DYNAMICS_FIGURES[kind](result, **options)
+    else:
+        fig, _ = make_figure(result, kind, **options)
     path = save_figure(fig, args.out, dpi=args.dpi)
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -7,6 +7,12 @@ self-contained HTML page; :func:`prediction_text` and :func:`diagnosis_text` pri
 ``bayescape predict`` and ``bayescape diagnose`` show.
 """
 
+from bayescape.report._dynamics_figures import (
+    DYNAMICS_FIGURES,
+    dynamics_trajectories,
+    eigenvalue_plot,
+    term_inclusion_plot,
+)
 from bayescape.report._figures import (
     FIGURE_FORMATS,
     FIGURES,
@@ -30,6 +36,7 @@ from bayescape.report._summary import format_params, summary_json, summary_text
 from bayescape.report._tables import FORMATS, INTERVALS, TABLES, render_table, table_frame
 
 __all__ = [
+    "DYNAMICS_FIGURES",
     "FIGURES",
     "FIGURE_FORMATS",
     "FORMATS",
@@ -40,6 +47,8 @@ __all__ = [
     "critical_scale_forest",
     "default_families",
     "diagnosis_text",
+    "dynamics_trajectories",
+    "eigenvalue_plot",
     "format_params",
     "format_replication_latex",
     "format_replication_markdown",
@@ -58,5 +67,6 @@ __all__ = [
     "summary_json",
     "summary_text",
     "table_frame",
+    "term_inclusion_plot",
     "write_report",
 ]
