@@ -27,7 +27,6 @@ For speed, one compiled model per worker is refitted to every simulated dataset
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -420,13 +419,12 @@ def calibrate(
         )
         for sim in sims
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        run = run_batch(
-            tasks,
-            out_dir if out_dir is not None else tmp,
-            executor=executor,
-            n_workers=n_workers,
-            scheduler_address=scheduler_address,
-            max_tasks_per_worker=max(n_sims, 1),  # the compiled model is the worker's to reuse
-        )
+    run = run_batch(
+        tasks,
+        out_dir,
+        executor=executor,
+        n_workers=n_workers,
+        scheduler_address=scheduler_address,
+        max_tasks_per_worker=max(n_sims, 1),  # the compiled model is the worker's to reuse
+    )
     return summarise_calibration(list(run.results.values()), n_bins=n_bins, alpha=alpha)

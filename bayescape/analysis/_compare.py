@@ -20,7 +20,6 @@ best" (higher is better); its standard error is :math:`\sqrt{F}\,\mathrm{sd}(\ma
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -181,14 +180,13 @@ def leave_family_out_elpd(
         for r in results
         for i, f in enumerate(families)
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        run = run_batch(
-            tasks,
-            out_dir if out_dir is not None else tmp,
-            executor=executor,
-            n_workers=n_workers,
-            scheduler_address=scheduler_address,
-        )
+    run = run_batch(
+        tasks,
+        out_dir,
+        executor=executor,
+        n_workers=n_workers,
+        scheduler_address=scheduler_address,
+    )
     return pd.DataFrame(list(run.results.values()))
 
 

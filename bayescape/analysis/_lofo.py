@@ -17,7 +17,6 @@ of the fit plus a resampled residual (it has no reasoning curve, so only truthfu
 from __future__ import annotations
 
 import os
-import tempfile
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -238,14 +237,13 @@ def leave_one_family_out(
         )
         for i, family in enumerate(chosen)
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        run = run_batch(
-            tasks,
-            out_dir if out_dir is not None else tmp,
-            executor=executor,
-            n_workers=n_workers,
-            scheduler_address=scheduler_address,
-        )
+    run = run_batch(
+        tasks,
+        out_dir,
+        executor=executor,
+        n_workers=n_workers,
+        scheduler_address=scheduler_address,
+    )
     models = pd.DataFrame([row for rows in run.results.values() for row in rows])
     return LeaveFamilyOut(
         models=models,

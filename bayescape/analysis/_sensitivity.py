@@ -132,7 +132,6 @@ def prior_sensitivity(
         shift (``max_shift``, in the quantity's units: decades for log10 N_c) and that shift in
         baseline posterior SDs where known (``max_shift_sd``). Sorted by ``max_shift``.
     """
-    import tempfile
 
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():
@@ -148,14 +147,13 @@ def prior_sensitivity(
         )
         for label, v in variants.items()
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        run = run_batch(
-            tasks,
-            out_dir or tmp,
-            executor=executor,
-            n_workers=n_workers,
-            scheduler_address=scheduler_address,
-        )
+    run = run_batch(
+        tasks,
+        out_dir,
+        executor=executor,
+        n_workers=n_workers,
+        scheduler_address=scheduler_address,
+    )
     by_label = {label: run.results[label.replace(".", "_")] for label in variants}
     base = by_label["baseline"]
     rows = []

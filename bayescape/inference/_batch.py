@@ -21,6 +21,7 @@ import os
 import pickle
 import re
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -206,7 +207,7 @@ _RUNNERS = {"sequential": _run_sequential, "local": _run_local, "dask": _run_das
 
 def run_batch(
     tasks: Iterable[Task],
-    out_dir: str | os.PathLike,
+    out_dir: str | os.PathLike | None,
     *,
     executor: ExecutorName = "sequential",
     n_workers: int | None = None,
@@ -223,6 +224,7 @@ def run_batch(
         The batch. Keys must be unique.
     out_dir
         Where results go, one file per task (created if needed). Reusing a directory resumes.
+        ``None``: a temporary directory, removed when the batch ends (no resuming).
     executor
         ``"sequential"`` (this process), ``"local"`` (worker processes started with *spawn*,
         each replaced after ``max_tasks_per_worker`` tasks) or ``"dask"`` (dask.distributed: a
@@ -241,6 +243,18 @@ def run_batch(
     -------
     BatchRun
     """
+    if out_dir is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_batch(
+                tasks,
+                tmp,
+                executor=executor,
+                n_workers=n_workers,
+                max_tasks_per_worker=max_tasks_per_worker,
+                scheduler_address=scheduler_address,
+                raise_on_failure=raise_on_failure,
+                on_result=on_result,
+            )
     if executor not in _RUNNERS:
         raise BayescapeError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
     if scheduler_address is not None and executor != "dask":
