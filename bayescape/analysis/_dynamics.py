@@ -276,7 +276,8 @@ def jacobian_eigenvalues(
 
     One row per family and position (``at`` = ``smallest``/``largest``); for each eigenvalue
     ``i`` (sorted by real part, largest first) ``re{i}_median``, ``re{i}_low``, ``re{i}_high``
-    and ``im{i}_abs_median``; ``p_stable`` (all real parts < 0) and ``p_complex``.
+    and ``im{i}_abs_median``; ``p_stable`` (all real parts < 0) and ``p_complex``, over the
+    ``finite_draws`` draws whose trajectories stayed finite (blown-up draws are skipped).
     """
     panel = dynamics_panel(result)
     library = spec_library(result.spec)
@@ -285,11 +286,31 @@ def jacobian_eigenvalues(
     for f, family in enumerate(panel.families):
         for g, at in ((0, "smallest"), (1, "largest")):
             jac = jacobian(u[:, f, g, :], draws["Xi"], library.powers)
-            ev = np.linalg.eigvals(jac)
+            # draws whose trajectory blew up (non-finite states) have no Jacobian: skip them
+            finite = np.isfinite(jac).all(axis=(1, 2))
+            row = {
+                "family": family,
+                "at": at,
+                "params": 10 ** x[f, g],
+                "finite_draws": int(finite.sum()),
+            }
+            n_states = jac.shape[-1]
+            if not finite.any():
+                for i in range(n_states):
+                    row.update(
+                        {
+                            f"re{i + 1}_median": np.nan,
+                            f"re{i + 1}_low": np.nan,
+                            f"re{i + 1}_high": np.nan,
+                            f"im{i + 1}_abs_median": np.nan,
+                        }
+                    )
+                rows.append(row | {"p_stable": np.nan, "p_complex": np.nan})
+                continue
+            ev = np.linalg.eigvals(jac[finite])
             order = np.argsort(-ev.real, axis=1)
             ev = np.take_along_axis(ev, order, 1)
-            row = {"family": family, "at": at, "params": 10 ** x[f, g]}
-            for i in range(ev.shape[1]):
+            for i in range(n_states):
                 re = ev[:, i].real
                 lo, hi = eti(re, prob)
                 row[f"re{i + 1}_median"] = float(np.median(re))

@@ -173,3 +173,20 @@ def test_plot_kind_must_match_the_model(capsys, result_file, dyn_file, tmp_path,
     assert len(err.splitlines()) == 1
     assert "Traceback" not in err
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.behaviour
+def test_eigenvalues_skip_blown_up_draws(dyn):
+    """A draw whose trajectory is not finite is left out instead of crashing eigvals."""
+    from bayescape.analysis import jacobian_eigenvalues
+
+    clean = jacobian_eigenvalues(dyn, max_draws=None)
+    broken = dyn.idata.copy()
+    xi = broken.posterior.ds["Xi"].copy()
+    xi[0, 0] = np.inf  # chain 0, draw 0
+    broken["posterior"]["Xi"] = xi
+    result = Result(idata=broken, data=dyn.data, spec=dyn.spec, info=dyn.info)
+    table = jacobian_eigenvalues(result, max_draws=None)
+    assert (table["finite_draws"] == DRAWS - 1).all()
+    assert (clean["finite_draws"] == DRAWS).all()
+    assert np.isfinite(table.filter(like="_median").to_numpy()).all()
