@@ -28,8 +28,7 @@ UNITS = {
 
 def _draws(fit: FitResult, name: str) -> np.ndarray:
     """Posterior draws of ``name`` with chains flattened: shape (draws, ...)."""
-    da = fit.posterior[name]
-    return da.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+    return fit.draws(name)
 
 
 def _require_changepoint(fit: FitResult) -> None:

@@ -58,8 +58,7 @@ def dynamics_panel(result: FitResult) -> DynamicsPanel:
 
 
 def _draws(result: FitResult, name: str, max_draws: int | None = None, seed: int = 0):
-    da = result.posterior[name]
-    arr = da.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+    arr = result.draws(name)
     if max_draws is not None and len(arr) > max_draws:
         idx = np.random.default_rng(seed).choice(len(arr), max_draws, replace=False)
         arr = arr[np.sort(idx)]

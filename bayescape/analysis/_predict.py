@@ -110,8 +110,7 @@ _MIN_ESS = 400.0
 
 
 def _draws(fit: FitResult, name: str) -> np.ndarray:
-    da = fit.posterior[name]
-    return da.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+    return fit.draws(name)
 
 
 def _require(fit: FitResult, names: Sequence[str], what: str) -> None:

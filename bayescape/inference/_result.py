@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -79,6 +80,11 @@ class FitResult:
     def posterior(self) -> xr.Dataset:
         """The posterior draws as an xarray Dataset (dims chain, draw, ...)."""
         return self.idata.posterior.ds
+
+    def draws(self, name: str) -> np.ndarray:
+        """Posterior draws of ``name`` with chains flattened: shape (chains x draws, ...)."""
+        da = self.posterior[name]
+        return da.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the result to netCDF atomically (temporary file, then rename).
