@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pymc as pm
+import xarray as xr
 from scipy import stats
 
 from bayescape.analysis._sensitivity import edit_prior
@@ -85,7 +86,7 @@ def checked_variables(spec: ModelSpec) -> list[str]:
 
 
 def _components(values: np.ndarray, name: str, coords: Sequence[str] | None) -> dict[str, Any]:
-    """Split a parameter into scalar components named ``name[coord]``."""
+    """Split a parameter into scalar components ``name[coord]`` (components on the last axis)."""
     values = np.asarray(values)
     if values.ndim == 0 or coords is None:
         return {name: values}
@@ -167,23 +168,9 @@ def calibration_fit(
         random_seed=seed,
         target_accept=float(spec.sampler.get("target_accept", 0.9)),
     )
-    post = idata.posterior.ds
-    ranks: dict[str, int] = {}
-    covered: dict[str, dict[float, bool]] = {}
-    for name in checked_variables(spec):
-        var = post[name]
-        extra = [d for d in var.dims if d not in ("chain", "draw")]
-        flat = var.transpose(*extra, "draw", "chain").values  # draws of all chains interleaved
-        flat = flat.reshape(*flat.shape[:-2], -1)
-        coords = list(var.coords[extra[0]].values) if extra else None
-        for key, draws_k in _components(flat, name, coords).items():
-            truth = simulation.truth[key]
-            thin = draws_k[np.linspace(0, draws_k.size - 1, n_ranks).round().astype(int)]
-            ranks[key] = int((thin < truth).sum())
-            covered[key] = {}
-            for level in LEVELS:
-                lo, hi = np.quantile(draws_k, [(1 - level) / 2, (1 + level) / 2])
-                covered[key][level] = bool(lo <= truth <= hi)
+    ranks, covered = posterior_ranks(
+        idata.posterior.ds, simulation.truth, checked_variables(spec), n_ranks
+    )
     population = _population_parameter(spec)
     bootstrap = _bootstrap_interval(data, spec, simulation, bootstrap_resamples)
     truth_pop = simulation.truth[population]
@@ -201,6 +188,51 @@ def calibration_fit(
         "max_rhat": float(diag.max_rhat),
         "seconds": time.perf_counter() - start,
     }
+
+
+def posterior_ranks(
+    posterior: xr.Dataset, truth: Mapping[str, float], names: Sequence[str], n_ranks: int
+) -> tuple[dict[str, int], dict[str, dict[float, bool]]]:
+    r"""Rank of each true component among thinned posterior draws, and interval coverage.
+
+    Parameters
+    ----------
+    posterior
+        Draws with dims ``(chain, draw, *component)``; at most one component dimension.
+    truth
+        True values keyed ``name`` (scalars) or ``name[coord]`` (one per component).
+    names
+        Parameters to rank.
+    n_ranks
+        :math:`L`: draws of each component (all chains interleaved) are thinned to :math:`L`
+        evenly spaced ones, and the rank is :math:`\#\{\ell : \theta^{(\ell)} < \theta\}`.
+
+    Returns
+    -------
+    (ranks, covered)
+        ``ranks[key]`` in ``0..L``; ``covered[key][q]``: whether the central ``q`` interval of
+        all draws of the component contains the truth, for ``q`` in :data:`LEVELS`.
+    """
+    ranks: dict[str, int] = {}
+    covered: dict[str, dict[float, bool]] = {}
+    for name in names:
+        var = posterior[name]
+        extra = [d for d in var.dims if d not in ("chain", "draw")]
+        # (draw, chain, *component) -> (sample, *component): chains interleaved draw by draw,
+        # so thinning keeps draws from every chain; components stay on the last axis.
+        values = var.transpose("draw", "chain", *extra).values
+        values = values.reshape(-1, *values.shape[2:])
+        coords = list(var.coords[extra[0]].values) if extra else None
+        for key, draws_k in _components(values, name, coords).items():
+            value = truth[key]
+            thin = draws_k[np.linspace(0, draws_k.size - 1, n_ranks).round().astype(int)]
+            ranks[key] = int((thin < value).sum())
+            lows = np.quantile(draws_k, [(1 - q) / 2 for q in LEVELS])
+            highs = np.quantile(draws_k, [(1 + q) / 2 for q in LEVELS])
+            covered[key] = {
+                q: bool(lo <= value <= hi) for q, lo, hi in zip(LEVELS, lows, highs, strict=True)
+            }
+    return ranks, covered
 
 
 def _bootstrap_interval(

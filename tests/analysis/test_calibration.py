@@ -74,3 +74,33 @@ def test_summary_recomputed_from_stored_results(calibrated, tmp_path):
     assert again.uniformity.equals(calibrated.uniformity)
     with pytest.raises(Exception, match="no calibration results"):
         summarise_calibration([])
+
+
+@pytest.mark.math
+def test_ranks_of_vector_parameters_use_each_components_own_draws():
+    """Component k's rank is taken among k's draws (an earlier version mixed components).
+
+    Posterior: component k ~ N(10 k, 1) in 4 chains x 500 draws. A truth at the component's
+    mean has rank L/2 within the thinning's sampling error (L = 99 thinned draws: sd of the
+    rank 5; tolerance 20, 4 sd); a truth 4 sd above has rank L and no interval covers it.
+    """
+    import xarray as xr
+
+    from bayescape.analysis._calibration import LEVELS, posterior_ranks
+
+    rng = np.random.default_rng(1)
+    names = ["fam_a", "fam_b", "fam_c"]
+    centres = 10.0 * np.arange(3)
+    draws = centres + rng.standard_normal((4, 500, 3))
+    post = xr.Dataset(
+        {"c": (("chain", "draw", "family"), draws), "mu": (("chain", "draw"), draws[..., 0])},
+        coords={"family": names},
+    )
+    truth = {"c[fam_a]": 0.0, "c[fam_b]": 10.0, "c[fam_c]": 24.0, "mu": 0.0}
+    ranks, covered = posterior_ranks(post, truth, ["c", "mu"], n_ranks=99)
+    assert abs(ranks["c[fam_a]"] - 49.5) < 20
+    assert abs(ranks["c[fam_b]"] - 49.5) < 20
+    assert abs(ranks["mu"] - 49.5) < 20
+    assert ranks["c[fam_c]"] == 99
+    assert all(covered["c[fam_b]"][q] for q in LEVELS)
+    assert not any(covered["c[fam_c]"][q] for q in LEVELS)
