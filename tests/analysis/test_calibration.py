@@ -10,6 +10,7 @@ group; the seed is fixed, so the outcome is deterministic. The mis-specified run
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -104,3 +105,34 @@ def test_ranks_of_vector_parameters_use_each_components_own_draws():
     assert ranks["c[fam_c]"] == 99
     assert all(covered["c[fam_b]"][q] for q in LEVELS)
     assert not any(covered["c[fam_c]"][q] for q in LEVELS)
+
+
+@pytest.mark.math
+def test_dependent_components_are_tested_one_by_one_not_pooled():
+    """20 components sharing each simulation's rank are each uniform: the group passes.
+
+    Pooling their ranks would multiply the chi-square by 20 (the pooled test rejected a
+    calibrated model before). A component whose ranks all sit in the top bin is rejected by
+    the Bonferroni group test (its own p-value is ~1e-40).
+    """
+    from bayescape.analysis._calibration import _uniformity_table
+
+    rng = np.random.default_rng(5)
+    shared = rng.integers(0, 20, 200)
+    rows = [
+        {"simulation": s, "parameter": f"c[{k}]", "group": "c", "rank": shared[s]}
+        for s in range(200)
+        for k in range(20)
+    ]
+    rows += [
+        {"simulation": s, "parameter": "beta[x]", "group": "beta", "rank": 19} for s in range(200)
+    ]
+    table = _uniformity_table(pd.DataFrame(rows), n_ranks=19, n_bins=5, alpha=0.01)
+    groups = table[table["level"] == "group"].set_index("parameter")
+    single_p = rank_uniformity(shared, 19, 5)[1]
+    assert groups.loc["c", "p_value"] == pytest.approx(min(1.0, 20 * single_p))
+    assert not groups.loc["c", "rejected"]
+    assert groups.loc["c", "components"] == 20
+    assert groups.loc["beta", "rejected"]
+    pooled_chi2 = rank_uniformity(np.tile(shared, 20), 19, 5)[0]
+    assert pooled_chi2 == pytest.approx(20 * rank_uniformity(shared, 19, 5)[0])
