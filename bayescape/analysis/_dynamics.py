@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from bayescape.analysis._intervals import eti
-from bayescape.data import BENCHMARKS, DataWarning
+from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
 from bayescape.models.dynamics import (
@@ -325,33 +325,6 @@ def jacobian_eigenvalues(
 # Predictions for a family left out of the fit
 
 
-def _family_rows(result: FitResult, family: str, data: pd.DataFrame | str | None):
-    from bayescape.data import load_dataset
-
-    if data is None:
-        source = str(result.info.get("data_source", ""))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DataWarning)
-                data = load_dataset(source)
-        except Exception as exc:  # a user file that moved, a DataFrame fit
-            raise BayescapeError(
-                f"cannot reload the fit's data {source!r} to find family "
-                f"{family!r}: pass data=... (the panel holding it)"
-            ) from exc
-    elif isinstance(data, str):
-        from bayescape.data import load_dataset
-
-        data = load_dataset(data)
-    rows = data[data["family"] == family]
-    if rows.empty:
-        raise BayescapeError(
-            f"family {family!r} is not in the data; families: "
-            f"{', '.join(sorted(data['family'].unique()))}"
-        )
-    return rows
-
-
 def predict_dynamics_family(
     result: FitResult,
     family: str | None = None,
@@ -406,7 +379,7 @@ def predict_dynamics_family(
                 "predictions (refit with --exclude-family)",
                 stacklevel=2,
             )
-        rows = _family_rows(result, family, data)
+        rows = result.family_rows(family, data)
         rows = rows.assign(_x=np.log10(rows["params"].astype(float))).sort_values("_x")
         start = rows.iloc[0]
         targets = [(str(r.model), float(r.params), r) for r in rows.itertuples()]

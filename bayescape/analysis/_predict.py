@@ -54,6 +54,7 @@ import difflib
 import logging
 import math
 import tomllib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,6 +367,29 @@ def family_from_rows(rows: pd.DataFrame, name: str | None = None) -> NewFamily:
             attributes[key] = str(rows[key].dropna().iloc[0])
     keep = [c for c in rows.columns if c in MODEL_KEYS or c in BENCHMARKS]
     return NewFamily(name=name, attributes=attributes, models=rows[keep].reset_index(drop=True))
+
+
+def held_out_family(
+    fit: FitResult, family: str, data: pd.DataFrame | str | Path | None = None
+) -> tuple[NewFamily, list[float]]:
+    """A family of a dataset, described for prediction: covariates plus its smallest model.
+
+    Only the smallest model keeps its scores (the others are blanked), so predictions at the
+    other sizes are genuine: nothing measured on them enters. Returns the family and the sizes
+    of its other models. Warns when the family was in the fit (not a held-out prediction).
+    """
+    if family in set(fit.data["family"]):
+        warnings.warn(
+            f"family {family!r} was in the fit: these are not held-out predictions "
+            "(refit with --exclude-family)",
+            stacklevel=3,
+        )
+    rows = fit.family_rows(family, data if not isinstance(data, Path) else str(data))
+    rows = rows.sort_values("params").reset_index(drop=True)
+    described = rows.copy()
+    scores = [b for b in BENCHMARKS if b in described.columns]
+    described.loc[1:, scores] = np.nan
+    return family_from_rows(described, name=family), [float(p) for p in rows["params"].iloc[1:]]
 
 
 def read_family(path: str | Path) -> NewFamily:

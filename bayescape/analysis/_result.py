@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from bayescape.analysis import _critical
+from bayescape.analysis import _critical, _dynamics, _predict
 from bayescape.data import DEFAULT_DATASET
+from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult, fit_model
 from bayescape.models import ModelSpec
 
@@ -18,7 +20,8 @@ class Result(FitResult):
     """A fitted model with its summaries.
 
     Methods give tidy DataFrames with our own column names: :meth:`critical_scales`,
-    :meth:`covariate_effects`, :meth:`phase_probabilities`, :meth:`population_critical_scale`.
+    :meth:`covariate_effects`, :meth:`phase_probabilities`, :meth:`population_critical_scale`,
+    :meth:`predict_family`.
     ``diagnostics`` gates every summary: check ``result.diagnostics.ok``.
     """
 
@@ -40,6 +43,50 @@ class Result(FitResult):
     def population_critical_scale(self, prob: float = 0.95) -> dict[str, float]:
         """N_c of an average family (or the pooled N_c)."""
         return _critical.population_critical_scale(self, prob)
+
+    def predict_family(
+        self,
+        family: str | _predict.NewFamily | Mapping[str, float] | None = None,
+        sizes: Sequence[float] | None = None,
+        *,
+        data: str | Path | pd.DataFrame | None = None,
+        initial: Mapping[str, float] | pd.Series | None = None,
+        prob: float | None = None,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> pd.DataFrame | _predict.FamilyPrediction:
+        """Posterior predictive scores of a family the fit has not seen, for either model kind.
+
+        Dynamics model: :func:`bayescape.analysis.predict_dynamics_family` (a family of
+        ``data`` named by ``family``, started from its smallest model, or ``initial`` scores of
+        a new family's smallest model); returns its DataFrame with errors and coverage.
+
+        Phase model: :func:`bayescape.analysis.predict_family`. ``family`` may name a family of
+        ``data`` (default: the fit's dataset): it is described by its own covariates and
+        conditioned on its smallest model only, so its other models are genuinely predicted
+        (default ``sizes``: all its models). Returns a
+        :class:`~bayescape.analysis.FamilyPrediction`.
+        ``prob`` defaults to each function's own (0.9 dynamics, 0.95 phase); other keyword
+        arguments go to the function called.
+        """
+        options: dict[str, Any] = {"seed": seed, **kwargs}
+        if prob is not None:
+            options["prob"] = prob
+        if self.spec.model.get("kind") == "dynamics":
+            return _dynamics.predict_dynamics_family(
+                self, family, data=data, initial=initial, sizes=sizes, **options
+            )
+        if initial is not None:
+            raise BayescapeError(
+                "initial= is for the dynamics model; describe a new phase-model family with "
+                "a NewFamily (covariates and any measured models)"
+            )
+        if isinstance(family, str):
+            family, measured_sizes = _predict.held_out_family(self, family, data)
+            sizes = measured_sizes if sizes is None else sizes
+        if sizes is None:
+            sizes = (1e9, 7e9, 70e9)
+        return _predict.predict_family(self, family, sizes, **options)
 
 
 def fit(

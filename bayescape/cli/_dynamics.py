@@ -1,4 +1,6 @@
-"""``bayescape dynamics predict|terms|eigen``: summaries of a fitted sparse dynamics model.
+"""``bayescape dynamics terms|eigen``: summaries of a fitted sparse dynamics model.
+
+Predictions of held-out or new families are ``bayescape predict`` (either model kind).
 
 Fit with ``bayescape fit --model dynamics [--exclude-family NAME] --out FILE.nc``.
 """
@@ -16,40 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``dynamics`` command group."""
     p = sub.add_parser(
         "dynamics",
-        help="sparse dynamics (ODE) model: predictions, terms, eigenvalues",
+        help="sparse dynamics (ODE) model: terms, eigenvalues (predictions: bayescape predict)",
         description="Summaries of a result of 'bayescape fit --model dynamics --out FILE.nc'.",
     )
     group = p.add_subparsers(dest="dynamics_command", metavar="SUBCOMMAND", required=True)
-
-    q = group.add_parser(
-        "predict",
-        help="posterior predictive scores of a held-out or new family",
-        description="Predict a family from its smallest model's scores: a family left out of "
-        "the fit (--family; with errors against its measured scores and interval coverage), or "
-        "a new family from a CSV of its smallest model (--csv, with --sizes).",
-    )
-    q.add_argument("result", help="netCDF file of a dynamics fit")
-    source = q.add_mutually_exclusive_group(required=True)
-    source.add_argument("--family", help="a family of the fit's dataset left out of the fit")
-    source.add_argument(
-        "--csv",
-        help="CSV with one row: params and one score per state "
-        "benchmark (fractions) of the new family's smallest model",
-    )
-    q.add_argument(
-        "--data", default=None, help="dataset holding --family (default: the fit's own dataset)"
-    )
-    q.add_argument(
-        "--sizes",
-        type=float,
-        nargs="*",
-        default=[],
-        help="parameter counts to predict, e.g. 13e9 70e9",
-    )
-    q.add_argument("--prob", type=float, default=0.9, help="interval width (default 0.9)")
-    q.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    q.add_argument("--json", action="store_true", help="machine-readable output")
-    q.set_defaults(func=_predict)
 
     t = group.add_parser("terms", help="library terms: coefficients, inclusion, shrinkage")
     t.add_argument("result", help="netCDF file of a dynamics fit")
@@ -82,7 +54,8 @@ def _load(path: str):
     return result
 
 
-def _emit(frames: dict, as_json: bool) -> None:
+def emit_frames(frames: dict, as_json: bool) -> None:
+    """Print named DataFrames as text tables, or all of them as one JSON object."""
     if as_json:
         # through pandas' JSON writer so that NaN becomes null (valid JSON)
         print(
@@ -96,44 +69,16 @@ def _emit(frames: dict, as_json: bool) -> None:
         print(frame.to_string(index=False) if hasattr(frame, "to_string") else frame)
 
 
-def _predict(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from bayescape.analysis import predict_dynamics_family, prediction_errors
-
-    result = _load(args.result)
-    if args.csv:
-        rows = pd.read_csv(args.csv)
-        if len(rows) != 1:
-            raise BayescapeError(
-                f"{args.csv}: needs exactly one row (the smallest model), found {len(rows)}"
-            )
-        if not args.sizes:
-            raise BayescapeError("--csv needs --sizes (parameter counts to predict)")
-        pred = predict_dynamics_family(
-            result, initial=rows.iloc[0], sizes=args.sizes, prob=args.prob, seed=args.seed
-        )
-    else:
-        pred = predict_dynamics_family(
-            result, args.family, data=args.data, sizes=args.sizes, prob=args.prob, seed=args.seed
-        )
-    frames = {"predictions": pred}
-    if pred["observed"].notna().any():
-        frames["errors (models other than the starting one)"] = prediction_errors(pred)
-    _emit(frames, args.json)
-    return 0
-
-
 def _terms(args: argparse.Namespace) -> int:
     from bayescape.analysis import fitted_equations, term_inclusion
 
     result = _load(args.result)
     table = term_inclusion(result, args.prob)
     if args.json:
-        _emit({"terms": table}, True)
+        emit_frames({"terms": table}, True)
     else:
         print(fitted_equations(result, args.prob))
-        _emit({"terms": table}, False)
+        emit_frames({"terms": table}, False)
     return 0
 
 
@@ -141,7 +86,7 @@ def _eigen(args: argparse.Namespace) -> int:
     from bayescape.analysis import jacobian_eigenvalues, trajectory_coupling
 
     result = _load(args.result)
-    _emit(
+    emit_frames(
         {
             "eigenvalues": jacobian_eigenvalues(result, args.prob),
             "coupling": trajectory_coupling(result, args.prob),

@@ -129,23 +129,50 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(
         "predict",
-        help="posterior-predictive scores and N_c of a new family",
-        description="Predict a family the model has not seen from its covariates (a .toml or "
-        ".csv file; see docs/reporting.md), optionally conditioned on models of it already "
-        "measured (importance weighting): scores at each size with intervals, P(tax), and "
-        "the family's N_c. Without --covariates: a random family of the population.",
+        help="posterior-predictive scores of a family the fit has not seen (either model)",
+        description="Phase model: predict a new family from its covariates (--covariates, a "
+        ".toml or .csv file; see docs/reporting.md), optionally conditioned on models of it "
+        "already measured (importance weighting), or a family of the dataset left out of the "
+        "fit (--family, conditioned on its smallest model only): scores at each size with "
+        "intervals, P(tax) and the family's N_c. Without either: a random family of the "
+        "population. Dynamics model: integrate the fitted ODE from a family's smallest model "
+        "(--family, a family left out of the fit: errors and interval coverage at its measured "
+        "sizes) or from a new family's smallest model (--initial CSV with --sizes).",
     )
     _result_argument(p)
     p.add_argument(
         "--sizes",
-        default="1e9,7e9,70e9",
-        help="comma-separated parameter counts: 1e9,7e9,70e9 or 1B,7B,70B",
+        default=None,
+        help="comma-separated parameter counts: 1e9,7e9,70e9 or 1B,7B,70B (default: "
+        "1e9,7e9,70e9 for a new family; the measured sizes for --family)",
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--family", default=None, help="a family of the dataset left out of the fit"
+    )
+    source.add_argument(
+        "--covariates",
+        default=None,
+        metavar="FAMILY.toml|csv",
+        help="phase model: the new family's description",
+    )
+    source.add_argument(
+        "--initial",
+        default=None,
+        metavar="SMALLEST.csv",
+        help="dynamics model: one CSV row, params and one score per state benchmark "
+        "(fractions) of the new family's smallest model",
     )
     p.add_argument(
-        "--covariates", default=None, metavar="FAMILY.toml|csv", help="the new family's description"
+        "--data", default=None, help="dataset holding --family (default: the fit's own dataset)"
     )
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--draws", type=int, default=20_000, help="new-family draws (20000)")
+    p.add_argument(
+        "--prob",
+        type=float,
+        default=None,
+        help="interval probability (default 0.95 phase, 0.9 dynamics)",
+    )
+    p.add_argument("--draws", type=int, default=20_000, help="phase: new-family draws (20000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -368,27 +395,68 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from bayescape.analysis import predict_family, read_family
-    from bayescape.report import prediction_text
+    from bayescape.analysis import read_family
 
-    sizes = _parse_sizes(args.sizes)
+    sizes = _parse_sizes(args.sizes) if args.sizes is not None else None
     if args.draws < 100:
         raise BayescapeError(f"--draws {args.draws} is too few; use at least 100")
-    family = read_family(args.covariates) if args.covariates else None
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    prediction = predict_family(
-        result, family, sizes, prob=args.prob, n_draws=args.draws, seed=args.seed
+    if result.spec.model.get("kind") == "dynamics":
+        return _predict_dynamics(args, result, sizes)
+    if args.initial:
+        raise BayescapeError(
+            f"{args.result} is a phase-model fit: --initial is for the dynamics model; "
+            "describe a new family with --covariates or name one with --family"
+        )
+    family = read_family(args.covariates) if args.covariates else args.family
+    prediction = result.predict_family(
+        family, sizes, data=args.data, prob=args.prob, n_draws=args.draws, seed=args.seed
     )
     if args.json:
         print(json.dumps(prediction.to_dict(), indent=2))
-    else:
-        panel = result.panel
-        print(
-            prediction_text(
-                prediction, panel.reasoning_benchmark, panel.truthfulness_benchmark, sig=args.sig
-            )
+        return 0
+    from bayescape.report import prediction_text
+
+    panel = result.panel
+    print(
+        prediction_text(
+            prediction, panel.reasoning_benchmark, panel.truthfulness_benchmark, sig=args.sig
         )
+    )
+    return 0
+
+
+def _predict_dynamics(args: argparse.Namespace, result, sizes: list[float] | None) -> int:
+    import pandas as pd
+
+    from bayescape.analysis import prediction_errors
+    from bayescape.cli._dynamics import emit_frames
+
+    if args.covariates:
+        raise BayescapeError(
+            f"{args.result} is a dynamics-model fit: it predicts from a smallest model's "
+            "scores, not covariates; give --family NAME or --initial SMALLEST.csv"
+        )
+    initial = None
+    if args.initial:
+        rows = pd.read_csv(args.initial)
+        if len(rows) != 1:
+            raise BayescapeError(
+                f"{args.initial}: needs exactly one row (the smallest model), found {len(rows)}"
+            )
+        if not sizes:
+            raise BayescapeError("--initial needs --sizes (parameter counts to predict)")
+        initial = rows.iloc[0]
+    elif not args.family:
+        raise BayescapeError("a dynamics fit needs --family NAME or --initial SMALLEST.csv")
+    pred = result.predict_family(
+        args.family, sizes, data=args.data, initial=initial, prob=args.prob, seed=args.seed
+    )
+    frames = {"predictions": pred}
+    if pred["observed"].notna().any():
+        frames["errors (models other than the starting one)"] = prediction_errors(pred)
+    emit_frames(frames, args.json)
     return 0
 
 

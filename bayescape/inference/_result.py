@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayescape.data import DataWarning, data_hash
+from bayescape.data import DataWarning, data_hash, load_dataset
 from bayescape.errors import BayescapeError, ResultMismatchError
 from bayescape.inference._diagnostics import Diagnostics, diagnose
 from bayescape.models import (
@@ -85,6 +85,33 @@ class FitResult:
         """Posterior draws of ``name`` with chains flattened: shape (chains x draws, ...)."""
         da = self.posterior[name]
         return da.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+
+    def family_rows(self, family: str, data: pd.DataFrame | str | None = None) -> pd.DataFrame:
+        """Rows of ``family`` in ``data`` (default: the fit's dataset, reloaded from its source).
+
+        The reload finds families left out of the fit (``exclude_families``), which
+        ``self.data`` no longer holds.
+        """
+        if data is None:
+            source = str(self.info.get("data_source", ""))
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DataWarning)
+                    data = load_dataset(source)
+            except Exception as exc:  # a user file that moved, a DataFrame fit
+                raise BayescapeError(
+                    f"cannot reload the fit's data {source!r} to find family "
+                    f"{family!r}: pass data=... (the panel holding it)"
+                ) from exc
+        elif isinstance(data, str):
+            data = load_dataset(data)
+        rows = data[data["family"] == family]
+        if rows.empty:
+            raise BayescapeError(
+                f"family {family!r} is not in the data; families: "
+                f"{', '.join(sorted(data['family'].unique()))}"
+            )
+        return rows
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the result to netCDF atomically (temporary file, then rename).

@@ -399,3 +399,26 @@ def test_a_fitted_family_predicted_from_its_own_models_matches_its_posterior():
         low, high = np.quantile(c, [0.025, 0.975])
         assert math.log10(pred.critical_scale["low"]) == pytest.approx(low, abs=0.4)
         assert math.log10(pred.critical_scale["high"]) == pytest.approx(high, abs=0.4)
+
+
+@pytest.mark.behaviour
+def test_a_named_family_is_predicted_from_its_smallest_model_only(result):
+    """Result.predict_family("NAME"): covariates + smallest model; the others are predicted.
+
+    The held-out description keeps the smallest model's scores and blanks the rest, so the
+    prediction equals predict_family on that hand-built description at the other sizes.
+    """
+    family, _ = complete_family(result)
+    rows = result.data[result.data["family"] == family].sort_values("params")
+    given = rows.copy()
+    given.loc[given.index[1:], SCORE_COLUMNS] = np.nan
+    by_hand = predict_family(
+        result, family_from_rows(given), rows["params"].iloc[1:].tolist(), seed=4, n_draws=2000
+    )
+    with pytest.warns(UserWarning, match="was in the fit: these are not held-out"):
+        named = result.predict_family(family, seed=4, n_draws=2000)
+    assert named.n_measured == 1
+    np.testing.assert_allclose(named.scores["params"], rows["params"].iloc[1:])
+    pd.testing.assert_frame_equal(named.scores, by_hand.scores)
+    with pytest.raises(BayescapeError, match="initial= is for the dynamics model"):
+        result.predict_family(initial={"params": 1e9})

@@ -190,3 +190,42 @@ def test_eigenvalues_skip_blown_up_draws(dyn):
     assert (table["finite_draws"] == DRAWS - 1).all()
     assert (clean["finite_draws"] == DRAWS).all()
     assert np.isfinite(table.filter(like="_median").to_numpy()).all()
+
+
+@pytest.mark.behaviour
+def test_predict_command_dispatches_to_the_dynamics_model(capsys, dyn, dyn_file):
+    """`bayescape predict --family` on a dynamics fit = Result.predict_family = the function."""
+    import json
+
+    from bayescape.analysis import predict_dynamics_family
+
+    code = main(["predict", str(dyn_file), "--family", "Llama-2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    direct = predict_dynamics_family(dyn, "Llama-2")
+    via_result = dyn.predict_family("Llama-2")
+    np.testing.assert_allclose(via_result["median"], direct["median"])
+    got = [row["median"] for row in out["predictions"]]
+    np.testing.assert_allclose(got, direct["median"], rtol=1e-6)
+    assert {row["model"] for row in out["predictions"]} >= {
+        "meta-llama/Llama-2-7b-hf",
+        "meta-llama/Llama-2-70b-hf",
+    }
+
+
+@pytest.mark.behaviour
+@pytest.mark.parametrize(
+    ("extra", "msg"),
+    [
+        (["--covariates", "fam.toml"], "dynamics-model fit: it predicts from a smallest model"),
+        ([], "a dynamics fit needs --family NAME or --initial SMALLEST.csv"),
+        (["--family", "Nope"], "family 'Nope' is not in the data"),
+    ],
+)
+def test_predict_command_errors_on_a_dynamics_fit(capsys, dyn_file, extra, msg):
+    code = main(["predict", str(dyn_file), *extra])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    # the prior-draw "fit" fails its diagnostics: that warning comes first, then the error
+    assert msg in lines[-1]
+    assert not any("Traceback" in line for line in lines)
