@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bayescape.analysis._calibration import calibrate, misspecified
 from bayescape.models import load_spec
+from bayescape.report import rank_histograms, save_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,6 +70,8 @@ def main() -> None:
         cal.uniformity.to_csv(out / "summary_uniformity.csv", index=False)
         cal.coverage.to_csv(out / "summary_coverage.csv", index=False)
         cal.bootstrap.to_csv(out / "summary_bootstrap.csv", index=False)
+        fig, _ = rank_histograms(cal)
+        save_figure(fig, out / "rank_histograms.png")
         fit_seconds = [r["seconds"] for r in cal.records]
         print(f"per fit: median {sorted(fit_seconds)[len(fit_seconds) // 2]:.2f} s", flush=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 
@@ -109,6 +110,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         cal.coverage.to_csv(args.out / "summary_coverage.csv", index=False)
         cal.bootstrap.to_csv(args.out / "summary_bootstrap.csv", index=False)
         cal.ranks.to_csv(args.out / "ranks.csv", index=False)
+        from bayescape.report import rank_histograms, save_figure
+
+        fig, _ = rank_histograms(cal)
+        print(f"wrote {save_figure(fig, args.out / 'rank_histograms.png')}", file=sys.stderr)
     return 0
 
 

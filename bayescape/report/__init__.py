@@ -7,6 +7,7 @@ self-contained HTML page; :func:`prediction_text` and :func:`diagnosis_text` pri
 ``bayescape predict`` and ``bayescape diagnose`` show.
 """
 
+from bayescape.report._calibration_figures import rank_histograms
 from bayescape.report._dynamics_figures import (
     DYNAMICS_FIGURES,
     dynamics_trajectories,
@@ -59,6 +60,7 @@ __all__ = [
     "posterior_predictive_plot",
     "prediction_text",
     "prior_predictive_plot",
+    "rank_histograms",
     "render_macros",
     "render_report",
     "render_table",
