@@ -1,6 +1,6 @@
 """Run one timed fit in this process and print one JSON line (called in a fresh subprocess).
 
-``python -m benchmarks._one --sampler nutpie|numpyro|blackjax|pymc|numpyro-reference
+``python -m benchmarks._one --sampler nutpie|numpyro|blackjax|pymc|numpyro-reference|nutpie-split
 [--families N] [--seed S] [--draws D] [--tune T] [--chains C]``
 """
 
@@ -114,6 +114,33 @@ def main() -> None:
         out["steps_per_draw"] = float(np.mean(extra["num_steps"]))
         out["divergences"] = int(np.sum(extra["diverging"]))
         out["sampling_seconds"] = time.perf_counter() - start
+    elif args.sampler == "nutpie-split":
+        # the default fit's two steps (nutpie compile, nutpie NUTS) timed one by one
+        import nutpie
+
+        from bayescape.models import build_model, load_spec
+
+        spec = load_spec("phase")
+        df = load_dataset(data, require_benchmarks=["hellaswag", "truthfulqa"])
+        model, _ = build_model(df, spec)
+        t0 = time.perf_counter()
+        compiled = nutpie.compile_pymc_model(model)
+        out["compile_seconds"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        idata = nutpie.sample(
+            compiled,
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            seed=args.seed,
+            target_accept=float(spec.sampler.get("target_accept", 0.9)),
+            progress_bar=False,
+        )
+        out["sampling_seconds"] = time.perf_counter() - t0
+        stats = idata.sample_stats.ds
+        out["steps_per_draw"] = float(stats["n_steps"].mean())
+        out["divergences"] = int(stats["diverging"].sum())
+        out["gradient_us"] = 1e6 * out["sampling_seconds"] / float(stats["n_steps"].sum())
     else:
         result = bayescape.fit(
             "phase",
