@@ -1,0 +1,26 @@
+"""Backend choice: nutpie compiles with Numba unless the model holds a JAX op."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from bayescape.data import DataWarning, load_dataset
+from bayescape.inference._sampling import has_jax_ops
+from bayescape.models import build_model, load_spec, required_benchmarks
+
+
+def _model(name: str, families: list[str]):
+    spec = load_spec(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = load_dataset("leaderboard_v1", require_benchmarks=required_benchmarks(spec))
+        model, _ = build_model(df[df["family"].isin(families)], spec)
+    return model
+
+
+@pytest.mark.behaviour
+def test_the_dynamics_model_holds_a_jax_op_and_the_phase_model_does_not():
+    assert has_jax_ops(_model("dynamics", ["OPT", "Pythia"]))
+    assert not has_jax_ops(_model("phase", ["OPT", "Pythia", "BLOOM"]))
