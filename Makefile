@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -n "$(PY312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*)"; exit 1; }
 	$(PY312) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,docs]"
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,docs,internals]"
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from bayescape.errors import BayescapeError
 
-from . import _batch, _data, _dynamics, _fit, _replicate, _report
+from . import _batch, _data, _dynamics, _fit, _internals, _replicate, _report
 
-_COMMAND_MODULES = (_fit, _data, _replicate, _report, _dynamics, _batch)
+_COMMAND_MODULES = (_fit, _data, _replicate, _report, _dynamics, _batch, _internals)
 
 
 def build_parser() -> argparse.ArgumentParser:
