@@ -72,6 +72,7 @@ def run(quick: bool, repeats: int, samplers: list[str], scale: list[int]) -> dic
         "repeats": repeats,
         "backends": {},
         "scale": {},
+        "load_start": os.getloadavg()[0],
     }
     for sampler in samplers:
         runs = [
