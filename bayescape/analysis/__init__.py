@@ -25,6 +25,7 @@ from bayescape.analysis._dynamics import (
     term_inclusion,
     trajectory_coupling,
 )
+from bayescape.analysis._dynamics_lofo import ImportanceLeaveFamilyOut, leave_family_out_is
 from bayescape.analysis._intervals import eti, hdi
 from bayescape.analysis._lofo import LeaveFamilyOut, crps_from_draws, leave_one_family_out
 from bayescape.analysis._predict import (
@@ -48,6 +49,7 @@ __all__ = [
     "Calibration",
     "FamilyCurves",
     "FamilyPrediction",
+    "ImportanceLeaveFamilyOut",
     "LeaveFamilyOut",
     "ModelDiagnosis",
     "NewFamily",
@@ -70,6 +72,7 @@ __all__ = [
     "jacobian_eigenvalues",
     "latent_trajectories",
     "leave_family_out_elpd",
+    "leave_family_out_is",
     "leave_one_family_out",
     "load",
     "misspecified",

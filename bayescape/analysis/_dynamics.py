@@ -440,9 +440,7 @@ def predict_dynamics_family(
                 if row is not None
                 else BENCHMARKS[s].n_items
             )
-            q = np.clip(m, 1e-3, 1 - 1e-3)
-            noise = np.sqrt(q * (1 - q) / items + draws["sigma"][:, k] ** 2)
-            pred = m + noise * rng.standard_normal(n)
+            pred = measured_scores(m, items, draws["sigma"][:, k], rng)
             ok = np.isfinite(pred)
             lo, hi = eti(pred[ok], prob)
             rec = {
@@ -467,6 +465,23 @@ def predict_dynamics_family(
                 )
             out.append(rec)
     return pd.DataFrame(out)
+
+
+def measured_scores(
+    mean: np.ndarray, n_items: np.ndarray | float, sigma: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    r"""Predictive draws of measured scores around latent scores ``mean``.
+
+    :math:`y = \mathrm{clip}(B + \epsilon, 0, 1)`, :math:`\epsilon \sim N(0, B(1 - B)/n +
+    \sigma^2)`: the model's measurement noise (binomial + extra, ``sigma`` broadcast against
+    ``mean``), and a measured fraction cannot leave [0, 1]. The clip matters only for a new
+    family whose drawn offset makes its trajectory blow up (the ODE has quadratic terms): such
+    a draw is a score of 0 or 1, not :math:`10^{100}`, so that CRPS stays finite.
+    """
+    q = np.clip(mean, 1e-3, 1 - 1e-3)
+    noise = np.sqrt(q * (1 - q) / n_items + sigma**2)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.clip(mean + noise * rng.standard_normal(np.shape(mean)), 0.0, 1.0)
 
 
 class _StartPanel:

@@ -569,11 +569,14 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
         )
         if spec.model.get("family_offsets", False):
             offset_sigma = _prior("offset_sigma", spec, dims="state")
-            delta = pm.Deterministic(
-                "delta",
-                offset_sigma * pm.Normal("delta_z", 0.0, 1.0, dims=("family", "state")),
-                dims=("family", "state"),
-            )
+            if spec.model.get("offsets_centred", False):
+                delta = pm.Normal("delta", 0.0, offset_sigma, dims=("family", "state"))
+            else:
+                delta = pm.Deterministic(
+                    "delta",
+                    offset_sigma * pm.Normal("delta_z", 0.0, 1.0, dims=("family", "state")),
+                    dims=("family", "state"),
+                )
         else:
             delta = pt.zeros((n_fam, n_states))
         sigma = pt.stack([_prior(f"sigma_{s}", spec) for s in panel.states])

@@ -1,0 +1,328 @@
+r"""Leave-one-family-out for the dynamics model from one fit, by importance sampling.
+
+Refitting the dynamics model once per family costs minutes each; the leave-family-out
+posterior can instead be reached from the full posterior. Write :math:`\theta` for the shared
+parameters (:math:`\Xi`, the offset scale :math:`\sigma_\delta`, the noise :math:`\sigma_k`, the
+horseshoe scales), :math:`\phi_f = (u_{0,f}, \delta_f)` for family :math:`f`'s own initial
+state and rate offset and :math:`y_f` its scores other than the smallest model (which only
+informs :math:`u_{0,f}` and stays given). Then
+
+.. math::
+    p(\theta \mid y_{-f}) \propto \frac{p(\theta \mid y)}{p(y_f \mid \theta)}, \qquad
+    p(y_f \mid \theta) = \int p(y_f \mid \theta, \phi)\, p(\phi \mid \theta)\, d\phi,
+
+so posterior draws :math:`\theta_s` weighted by :math:`1 / p(y_f \mid \theta_s)` stand for a
+fit without :math:`y_f` (*integrated* importance sampling, Vehtari et al. 2016: integrating
+:math:`\phi_f` out keeps the weights of a whole family from degenerating). The integral is a
+Monte Carlo average over :math:`M` draws :math:`\phi_{sm} \sim p(\phi \mid \theta_s)`
+(:math:`u_0` around the smallest model's scores, :math:`\delta \sim N(0, \sigma_\delta)`), and
+the raw weights are Pareto-smoothed (PSIS, Vehtari et al. 2024). The Pareto :math:`\hat k` of
+each family says whether its estimate can be trusted: above 0.7 refit it
+(:func:`~bayescape.analysis.leave_one_family_out` with the dynamics model). The predictive
+distribution of a held-out score is the weighted mixture over :math:`(\theta_s, \phi_{sm})` of
+the measurement model, a new family started from its smallest model, exactly as
+:func:`~bayescape.analysis.predict_dynamics_family` predicts it after a refit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.special import logsumexp
+
+from bayescape.analysis._dynamics import (
+    _posterior_arrays,
+    _require_dynamics,
+    _solve_draws,
+    dynamics_panel,
+    measured_scores,
+)
+from bayescape.analysis._lofo import _aggregate, _quadratic_predictive, _score
+from bayescape.errors import BayescapeError
+from bayescape.inference import FitResult
+from bayescape.models.dynamics import initial_state_sd, solver_settings, spec_library
+
+PARETO_K_THRESHOLD = 0.7
+"""Above this Pareto k the importance-sampling estimate of a family is not reliable."""
+
+
+def _psis(log_ratios: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed normalised log weights of ``exp(log_ratios)`` and the tail's k-hat."""
+    import xarray as xr
+
+    da = xr.DataArray(-np.asarray(log_ratios, dtype=float)[None, :], dims=("chain", "draw"))
+    lw, k = da.azstats.psislw(dim=["chain", "draw"])
+    lw = np.asarray(lw).ravel()
+    return lw - logsumexp(lw), float(k)
+
+
+def _log_lik(b: np.ndarray, y: np.ndarray, n: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Normal log density of the scores ``y`` (..., H, D) under the model's noise, NaN-safe.
+
+    ``b``: latent scores (S, M, H, D); ``sigma``: extra noise draws (S, D). Missing scores
+    contribute nothing; a blown-up trajectory (non-finite ``b``) has density 0.
+    """
+    p = np.clip(b, 1e-3, 1 - 1e-3)
+    var = p * (1 - p) / n + sigma[:, None, None, :] ** 2
+    ll = -0.5 * ((y - b) ** 2 / var + np.log(2 * np.pi * var))
+    ll = np.where(np.isnan(y), 0.0, ll)
+    total = ll.sum(axis=(-2, -1))
+    return np.where(np.isfinite(total), total, -np.inf)
+
+
+def _log_normal(x: np.ndarray, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    """Sum over the last axis of independent normal log densities."""
+    return np.sum(-0.5 * ((x - mean) / sd) ** 2 - np.log(sd) - 0.5 * np.log(2 * np.pi), axis=-1)
+
+
+def _integrated_log_lik(
+    solve_family,
+    phi_post: np.ndarray,
+    *,
+    prior_mean: np.ndarray,
+    prior_u0_sd: np.ndarray,
+    offset_sd: np.ndarray,
+    y: np.ndarray,
+    n_items: np.ndarray,
+    sigma: np.ndarray,
+    n_inner: int,
+    rng: np.random.Generator,
+    defensive: float = 0.25,
+) -> tuple[np.ndarray, float]:
+    r""":math:`\log \hat p(y_f \mid \theta_s)` for every draw, by importance sampling.
+
+    :math:`\phi = (u_0, \delta)` is drawn from the defensive mixture
+    :math:`q_s = (1 - a)\,N(\hat\mu, 2\hat\Sigma) + a\,p(\phi \mid \theta_s)` (moments of
+    the family's full-posterior draws ``phi_post``; :math:`a` = ``defensive``), and
+    :math:`\hat p = \frac1M \sum_m p(y \mid \theta_s, \phi_m) p(\phi_m \mid \theta_s) /
+    q_s(\phi_m)`: unbiased, and far fewer :math:`\phi` draws than sampling the prior when the
+    family's data pin :math:`\phi` down. Components with zero prior spread (no offsets) stay
+    at 0. Returns the log estimates (S,) and the median effective number of inner draws.
+    """
+    n_draws, n_states = offset_sd.shape
+    free = np.concatenate([np.ones(n_states, bool), np.any(offset_sd > 0, axis=0)])
+    mu = phi_post[:, free].mean(axis=0)
+    cov = 2.0 * np.atleast_2d(np.cov(phi_post[:, free].T)) + 1e-10 * np.eye(free.sum())
+    chol = np.linalg.cholesky(cov)
+    prior_loc = np.concatenate([prior_mean, np.zeros(n_states)])[free]
+    prior_sd = np.concatenate(
+        [np.broadcast_to(prior_u0_sd, (n_draws, n_states)), offset_sd], axis=1
+    )[:, free]  # (S, free)
+    shape = (n_draws, n_inner, int(free.sum()))
+    from_normal = mu + rng.standard_normal(shape) @ chol.T
+    from_prior = prior_loc + prior_sd[:, None, :] * rng.standard_normal(shape)
+    pick = rng.random((n_draws, n_inner, 1)) < defensive
+    phi = np.where(pick, from_prior, from_normal)
+    log_prior = _log_normal(phi, prior_loc, prior_sd[:, None, :])
+    dev = np.linalg.solve(chol, (phi - mu).reshape(-1, free.sum()).T).T.reshape(shape)
+    log_normal = (
+        -0.5 * np.sum(dev**2, axis=-1)
+        - np.sum(np.log(np.diag(chol)))
+        - 0.5 * free.sum() * np.log(2 * np.pi)
+    )
+    log_q = np.logaddexp(np.log1p(-defensive) + log_normal, np.log(defensive) + log_prior)
+    full = np.zeros((n_draws, n_inner, 2 * n_states))
+    full[..., free] = phi
+    b = solve_family(full[..., :n_states], full[..., n_states:])
+    terms = _log_lik(b, y, n_items, sigma) + log_prior - log_q
+    log_p = logsumexp(terms, axis=1) - np.log(n_inner)
+    inner = np.exp(terms - logsumexp(terms, axis=1, keepdims=True))
+    return log_p, float(np.median(1.0 / np.sum(inner**2, axis=1)))
+
+
+@dataclass(frozen=True)
+class ImportanceLeaveFamilyOut:
+    """Result of :func:`leave_family_out_is`.
+
+    Attributes
+    ----------
+    models
+        One row per held-out model, benchmark and method: observed score, predictive median
+        and 90% interval, hits of the 50/90% intervals, absolute and percentage error, CRPS.
+    families
+        Per family and benchmark: the same metrics averaged, plus ``pareto_k`` (reliability of
+        the importance weights; > 0.7: refit), ``ess`` (effective draws after weighting) and
+        ``inner_ess`` (median effective number of the :math:`M` draws of the family's own
+        parameters that carry its likelihood).
+    overall
+        Averaged over every held-out model, per method and benchmark; rows from families with
+        ``pareto_k`` above the threshold are left out of ``overall`` and counted in
+        ``unreliable``.
+    """
+
+    models: pd.DataFrame
+    families: pd.DataFrame
+    overall: pd.DataFrame
+    unreliable: list[str]
+
+    def describe(self) -> str:
+        """The overall table and the families whose estimate needs a refit."""
+        text = self.overall.to_string(index=False)
+        if self.unreliable:
+            text += (
+                f"\nPareto k > {PARETO_K_THRESHOLD} (refit these, not counted above): "
+                + ", ".join(self.unreliable)
+            )
+        return text
+
+
+def leave_family_out_is(
+    result: FitResult,
+    *,
+    families: list[str] | None = None,
+    min_models: int = 3,
+    n_inner: int = 256,
+    n_predictive: int = 16,
+    max_draws: int | None = 2000,
+    seed: int = 0,
+) -> ImportanceLeaveFamilyOut:
+    r"""Leave-one-family-out predictive check of a dynamics fit, without refits (see module).
+
+    Every family of the fit with ``>= min_models`` models is held out in turn: its smallest
+    model's scores are given, its other scores are predicted and scored (coverage of the
+    50%/90% intervals, MAE, MAPE, CRPS). The paper's pooled quadratic, refitted on the other
+    families' truthfulness scores, is scored on the same models.
+
+    Parameters
+    ----------
+    result
+        A dynamics fit with every family in it.
+    families
+        Restrict to these families.
+    n_inner
+        Importance draws :math:`M` of the family's initial state and offset per posterior
+        draw, for :math:`p(y_f \mid \theta)`.
+    n_predictive
+        Draws of a new family's initial state and offset (from their prior) per posterior
+        draw that make the predictive distribution.
+    max_draws
+        Posterior draws used (a random subset when there are more).
+    seed
+        Seeds the inner draws and the measurement noise.
+
+    Returns
+    -------
+    ImportanceLeaveFamilyOut
+    """
+    _require_dynamics(result)
+    panel = dynamics_panel(result)
+    library = spec_library(result.spec)
+    settings = solver_settings(result.spec)
+    spec = result.spec
+    state_section = spec.sections.get("state", {})
+    sd0 = initial_state_sd(
+        panel,
+        float(state_section.get("init_sigma", 0.5)),
+        float(state_section.get("init_noise", 0.02)),
+    )
+    counts = np.bincount(panel.family_index, minlength=panel.n_families)
+    eligible = [str(f) for f, c in zip(panel.families, counts, strict=True) if c >= min_models]
+    if families is not None:
+        unknown = sorted(set(families) - set(eligible))
+        if unknown:
+            raise BayescapeError(
+                f"cannot leave out {unknown}: not in the fit with >= {min_models} models "
+                f"(eligible: {', '.join(eligible)})"
+            )
+        eligible = [f for f in eligible if f in set(families)]
+    if not eligible:
+        raise BayescapeError(f"no family of the fit has >= {min_models} models to leave out")
+    draws = _posterior_arrays(result, max_draws, seed)
+    xi, off_sd, sigma = draws["Xi"], draws["offset_sigma"], draws["sigma"]
+    n_draws, n_states = xi.shape[0], panel.scale.size
+    names = list(panel.states)
+    label = {
+        spec.model.get("reasoning", "hellaswag"): "reasoning",
+        spec.model.get("truthfulness", "truthfulqa"): "truthfulness",
+    }
+    truth_state = spec.model.get("truthfulness", "truthfulqa")
+    rng = np.random.default_rng(seed)
+    model_rows: list[dict] = []
+    family_rows: list[dict] = []
+    for family in eligible:
+        f = int(np.flatnonzero(panel.families == family)[0])
+        rows = np.flatnonzero(panel.family_index == f)  # sorted by size; rows[0] = anchor
+        held = rows[1:]
+        y = panel.scores[held]
+        n_items = panel.n_items[held]
+        save = panel.save_s[f, panel.position[held]]
+
+        def solve_family(u0: np.ndarray, delta: np.ndarray, f: int = f, save=save) -> np.ndarray:
+            """Latent scores (S, M, H, D) of family f's held-out models from (u0, delta)."""
+            m = u0.shape[1]
+            span, saves = np.full(m, panel.span[f]), np.tile(save, (m, 1))
+            u = _solve_draws(library.powers, span, saves, settings, xi, u0, delta)
+            return panel.centre + panel.scale * u
+
+        phi_post = np.concatenate([draws["u0"][:, f], draws["delta"][:, f]], axis=1)
+        log_p, inner_ess = _integrated_log_lik(
+            solve_family,
+            phi_post,
+            prior_mean=panel.u0_observed[f],
+            prior_u0_sd=sd0[f],
+            offset_sd=off_sd,
+            y=y,
+            n_items=n_items,
+            sigma=sigma,
+            n_inner=n_inner,
+            rng=rng,
+        )
+        log_w, k_hat = _psis(-log_p)
+        w = np.exp(log_w)
+        ess = float(1.0 / np.sum(w**2))
+        # predictive: a new family from the prior, K draws per theta_s, each with weight w_s / K
+        k = n_predictive
+        u0 = panel.u0_observed[f] + sd0[f] * rng.standard_normal((n_draws, k, n_states))
+        delta = off_sd[:, None, :] * rng.standard_normal((n_draws, k, n_states))
+        pred = measured_scores(solve_family(u0, delta), n_items, sigma[:, None, None, :], rng)
+        weights = np.repeat(w / k, k)
+        for h, row in enumerate(held):
+            for d, state in enumerate(names):
+                if np.isnan(y[h, d]):
+                    continue
+                values = pred[:, :, h, d].ravel()
+                ok = np.isfinite(values)
+                model_rows.append(
+                    {
+                        "method": spec.name,
+                        "family": family,
+                        "model": str(panel.models[row]),
+                        "benchmark": label.get(state, state),
+                        "observed": float(y[h, d]),
+                        **_score(values[ok], weights[ok], float(y[h, d])),
+                    }
+                )
+        family_rows.append(
+            {"family": family, "pareto_k": k_hat, "ess": ess, "inner_ess": inner_ess}
+        )
+        if truth_state in names:
+            d = names.index(truth_state)
+            keep = panel.family_index != f
+            known = keep & ~np.isnan(panel.scores[:, d])
+            x_new = panel.x[held]
+            qd = _quadratic_predictive(panel.x[known], panel.scores[known, d], x_new, 4000, seed)
+            uniform = np.full(qd.shape[0], 1.0 / qd.shape[0])
+            for h, row in enumerate(held):
+                if np.isnan(y[h, d]):
+                    continue
+                model_rows.append(
+                    {
+                        "method": "paper quadratic",
+                        "family": family,
+                        "model": str(panel.models[row]),
+                        "benchmark": "truthfulness",
+                        "observed": float(y[h, d]),
+                        **_score(qd[:, h], uniform, float(y[h, d])),
+                    }
+                )
+    models = pd.DataFrame(model_rows)
+    diag = pd.DataFrame(family_rows)
+    per_family = _aggregate(models, ["method", "benchmark", "family"]).merge(
+        diag, on="family", how="left"
+    )
+    unreliable = diag.loc[diag["pareto_k"] > PARETO_K_THRESHOLD, "family"].tolist()
+    reliable = models[~models["family"].isin(unreliable)]
+    overall = _aggregate(reliable, ["method", "benchmark"]) if len(reliable) else pd.DataFrame()
+    return ImportanceLeaveFamilyOut(models, per_family, overall, unreliable)
