@@ -411,26 +411,21 @@ def predict_dynamics_family(
         float(state_section.get("init_noise", 0.02)),
     )[0]
     draws = _posterior_arrays(result, max_draws, seed)
-    n = len(draws["Xi"])
     rng = np.random.default_rng(seed)
-    u0 = np.nan_to_num((y0 - panel.centre) / panel.scale) + sd0 * rng.standard_normal(
-        (n, 1, len(states))
-    )
-    delta = draws["offset_sigma"][:, None, :] * rng.standard_normal((n, 1, len(states)))
     order = np.argsort(x_t, kind="stable")
     span = max(float(x_t.max() - x_start), 1e-9)
-    save = ((x_t[order] - x_start) / span)[None, :]
-    u = _solve_draws(
-        library.powers,
-        np.array([span]),
-        np.clip(save, 0, 1),
-        solver_settings(result.spec),
-        draws["Xi"],
-        u0,
-        delta,
+    mean = new_family_scores(
+        result.spec,
+        draws,
+        panel,
+        np.nan_to_num((y0 - panel.centre) / panel.scale),
+        sd0,
+        span,
+        (x_t[order] - x_start) / span,
+        1,
+        rng,
     )[:, 0]
-    u = u[:, np.argsort(order)]  # back to the targets' order: (S, T, D)
-    mean = panel.centre + panel.scale * u
+    mean = mean[:, np.argsort(order)]  # back to the targets' order: (S, T, D)
     out = []
     for i, (model, params, row) in enumerate(targets):
         for k, s in enumerate(states):
@@ -465,6 +460,43 @@ def predict_dynamics_family(
                 )
             out.append(rec)
     return pd.DataFrame(out)
+
+
+def new_family_scores(
+    spec,
+    draws: Mapping[str, np.ndarray],
+    panel: DynamicsPanel,
+    u0_start: np.ndarray,
+    sd0: np.ndarray,
+    span: float,
+    save: np.ndarray,
+    per_draw: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    r"""Latent scores of a family that was not in the fit, started from its smallest model.
+
+    For each posterior draw :math:`s` and each of ``per_draw`` replicates: the initial state
+    :math:`u_0 \sim N(u_{0,\text{start}}, \mathrm{sd}_0)` (the smallest model's measured
+    scores and their measurement error), a new family offset :math:`\delta \sim
+    N(0, \sigma_{\delta,s})`, then the ODE from there to the normalised save points ``save``
+    (in [0, 1] over ``span`` decades). Returns :math:`B = m + s\,u`, shape
+    (draws, per_draw, points, states).
+    """
+    library = spec_library(spec)
+    n, d = draws["Xi"].shape[0], len(panel.states)
+    u0 = u0_start + sd0 * rng.standard_normal((n, per_draw, d))
+    delta = draws["offset_sigma"][:, None, :] * rng.standard_normal((n, per_draw, d))
+    saves = np.tile(np.clip(np.asarray(save, dtype=float), 0.0, 1.0), (per_draw, 1))
+    u = _solve_draws(
+        library.powers,
+        np.full(per_draw, span),
+        saves,
+        solver_settings(spec),
+        draws["Xi"],
+        u0,
+        delta,
+    )
+    return panel.centre + panel.scale * u
 
 
 def measured_scores(

@@ -26,7 +26,10 @@ the measurement model, a new family started from its smallest model, exactly as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,11 +41,20 @@ from bayescape.analysis._dynamics import (
     _solve_draws,
     dynamics_panel,
     measured_scores,
+    new_family_scores,
 )
-from bayescape.analysis._lofo import _aggregate, _quadratic_predictive, _score
+from bayescape.analysis._lofo import _aggregate, _score, quadratic_rows
+from bayescape.data import DataWarning
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
-from bayescape.models.dynamics import initial_state_sd, solver_settings, spec_library
+from bayescape.models import ModelSpec
+from bayescape.models.dynamics import (
+    DynamicsPanel,
+    initial_state_sd,
+    prepare_dynamics_panel,
+    solver_settings,
+    spec_library,
+)
 
 PARETO_K_THRESHOLD = 0.7
 """Above this Pareto k the importance-sampling estimate of a family is not reliable."""
@@ -168,6 +180,124 @@ class ImportanceLeaveFamilyOut:
         return text
 
 
+def _family_panel(rows: pd.DataFrame, spec: ModelSpec) -> DynamicsPanel:
+    """One family's arrays (its smallest model is the anchor), as the fit would prepare them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        model = {**spec.sections.get("model", {}), "min_models": 1}
+        one = replace(spec, sections={**spec.sections, "model": model})
+        return prepare_dynamics_panel(rows, one)
+
+
+def _start_sd(panel: DynamicsPanel, spec: ModelSpec) -> np.ndarray:
+    section = spec.sections.get("state", {})
+    return initial_state_sd(
+        panel, float(section.get("init_sigma", 0.5)), float(section.get("init_noise", 0.02))
+    )
+
+
+def _held_out(panel: DynamicsPanel) -> np.ndarray:
+    """Rows of a one-family panel that are scored: all but the smallest model."""
+    return np.arange(1, len(panel.models))
+
+
+def score_new_family(
+    spec: ModelSpec,
+    draws: Mapping[str, np.ndarray],
+    weights: np.ndarray,
+    family: DynamicsPanel,
+    per_draw: int,
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
+    """Predict a one-family panel's models from its smallest one and score them.
+
+    ``weights`` (one per posterior draw, summing to 1) are uniform after a refit and the
+    PSIS weights otherwise; each draw carries ``per_draw`` new-family replicates.
+    """
+    held = _held_out(family)
+    latent = new_family_scores(
+        spec,
+        draws,
+        family,
+        family.u0_observed[0],
+        _start_sd(family, spec)[0],
+        float(family.span[0]),
+        family.save_s[0, family.position[held]],
+        per_draw,
+        rng,
+    )
+    pred = measured_scores(latent, family.n_items[held], draws["sigma"][:, None, None, :], rng)
+    w = np.repeat(np.asarray(weights) / per_draw, per_draw)
+    label = {
+        spec.model.get("reasoning", "hellaswag"): "reasoning",
+        spec.model.get("truthfulness", "truthfulqa"): "truthfulness",
+    }
+    out = []
+    for h, row in enumerate(held):
+        for d, state in enumerate(family.states):
+            observed = family.scores[row, d]
+            if np.isnan(observed):
+                continue
+            values = pred[:, :, h, d].ravel()
+            ok = np.isfinite(values)
+            out.append(
+                {
+                    "method": spec.name,
+                    "family": str(family.families[0]),
+                    "model": str(family.models[row]),
+                    "benchmark": label.get(state, state),
+                    "observed": float(observed),
+                    **_score(values[ok], w[ok], float(observed)),
+                }
+            )
+    return out
+
+
+def _scored_frame(family: DynamicsPanel) -> pd.DataFrame:
+    held = _held_out(family)
+    frame = pd.DataFrame({"model": family.models[held], "params": 10.0 ** family.x[held]})
+    for d, state in enumerate(family.states):
+        frame[state] = family.scores[held, d]
+    return frame
+
+
+def _baseline_rows(
+    spec: ModelSpec, data: pd.DataFrame, family: DynamicsPanel, seed: int
+) -> list[dict[str, Any]]:
+    """The paper's quadratic, fitted to the other families, on the same held-out models."""
+    truth = spec.model.get("truthfulness", "truthfulqa")
+    if truth not in family.states:
+        return []
+    name = str(family.families[0])
+    rest = data[data["family"] != name]
+    return quadratic_rows(rest, _scored_frame(family), truth, 4000, seed, name)
+
+
+def dynamics_lofo_fold(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    family: str,
+    *,
+    fit_kwargs: Mapping[str, Any],
+    seed: int,
+    per_draw: int = 16,
+) -> list[dict[str, Any]]:
+    """One exact fold (a batch task): refit without ``family``, predict it from its smallest
+    model and score its other models; the paper's quadratic on the same models."""
+    from bayescape.analysis._result import fit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+    fam = _family_panel(data[data["family"] == family], spec)
+    draws = _posterior_arrays(result, None, seed)
+    n = len(draws["Xi"])
+    rng = np.random.default_rng(seed)
+    rows = score_new_family(spec, draws, np.full(n, 1.0 / n), fam, per_draw, rng)
+    ok = result.diagnostics.ok
+    return [{**r, "fit_ok": ok} for r in rows + _baseline_rows(spec, data, fam, seed)]
+
+
 def leave_family_out_is(
     result: FitResult,
     *,
@@ -208,15 +338,9 @@ def leave_family_out_is(
     """
     _require_dynamics(result)
     panel = dynamics_panel(result)
-    library = spec_library(result.spec)
-    settings = solver_settings(result.spec)
     spec = result.spec
-    state_section = spec.sections.get("state", {})
-    sd0 = initial_state_sd(
-        panel,
-        float(state_section.get("init_sigma", 0.5)),
-        float(state_section.get("init_noise", 0.02)),
-    )
+    library = spec_library(spec)
+    settings = solver_settings(spec)
     counts = np.bincount(panel.family_index, minlength=panel.n_families)
     eligible = [str(f) for f, c in zip(panel.families, counts, strict=True) if c >= min_models]
     if families is not None:
@@ -230,93 +354,44 @@ def leave_family_out_is(
     if not eligible:
         raise BayescapeError(f"no family of the fit has >= {min_models} models to leave out")
     draws = _posterior_arrays(result, max_draws, seed)
-    xi, off_sd, sigma = draws["Xi"], draws["offset_sigma"], draws["sigma"]
-    n_draws, n_states = xi.shape[0], panel.scale.size
-    names = list(panel.states)
-    label = {
-        spec.model.get("reasoning", "hellaswag"): "reasoning",
-        spec.model.get("truthfulness", "truthfulqa"): "truthfulness",
-    }
-    truth_state = spec.model.get("truthfulness", "truthfulqa")
     rng = np.random.default_rng(seed)
     model_rows: list[dict] = []
     family_rows: list[dict] = []
-    for family in eligible:
-        f = int(np.flatnonzero(panel.families == family)[0])
-        rows = np.flatnonzero(panel.family_index == f)  # sorted by size; rows[0] = anchor
-        held = rows[1:]
-        y = panel.scores[held]
-        n_items = panel.n_items[held]
-        save = panel.save_s[f, panel.position[held]]
+    for name in eligible:
+        f = int(np.flatnonzero(panel.families == name)[0])
+        fam = _family_panel(result.data[result.data["family"] == name], spec)
+        held = _held_out(fam)
+        saves = np.tile(fam.save_s[0, fam.position[held]], (n_inner, 1))
 
-        def solve_family(u0: np.ndarray, delta: np.ndarray, f: int = f, save=save) -> np.ndarray:
-            """Latent scores (S, M, H, D) of family f's held-out models from (u0, delta)."""
-            m = u0.shape[1]
-            span, saves = np.full(m, panel.span[f]), np.tile(save, (m, 1))
-            u = _solve_draws(library.powers, span, saves, settings, xi, u0, delta)
-            return panel.centre + panel.scale * u
+        def solve(u0: np.ndarray, delta: np.ndarray, fam=fam, saves=saves) -> np.ndarray:
+            span = np.full(u0.shape[1], fam.span[0])
+            u = _solve_draws(library.powers, span, saves, settings, draws["Xi"], u0, delta)
+            return fam.centre + fam.scale * u
 
-        phi_post = np.concatenate([draws["u0"][:, f], draws["delta"][:, f]], axis=1)
         log_p, inner_ess = _integrated_log_lik(
-            solve_family,
-            phi_post,
-            prior_mean=panel.u0_observed[f],
-            prior_u0_sd=sd0[f],
-            offset_sd=off_sd,
-            y=y,
-            n_items=n_items,
-            sigma=sigma,
+            solve,
+            np.concatenate([draws["u0"][:, f], draws["delta"][:, f]], axis=1),
+            prior_mean=fam.u0_observed[0],
+            prior_u0_sd=_start_sd(fam, spec)[0],
+            offset_sd=draws["offset_sigma"],
+            y=fam.scores[held],
+            n_items=fam.n_items[held],
+            sigma=draws["sigma"],
             n_inner=n_inner,
             rng=rng,
         )
         log_w, k_hat = _psis(-log_p)
         w = np.exp(log_w)
-        ess = float(1.0 / np.sum(w**2))
-        # predictive: a new family from the prior, K draws per theta_s, each with weight w_s / K
-        k = n_predictive
-        u0 = panel.u0_observed[f] + sd0[f] * rng.standard_normal((n_draws, k, n_states))
-        delta = off_sd[:, None, :] * rng.standard_normal((n_draws, k, n_states))
-        pred = measured_scores(solve_family(u0, delta), n_items, sigma[:, None, None, :], rng)
-        weights = np.repeat(w / k, k)
-        for h, row in enumerate(held):
-            for d, state in enumerate(names):
-                if np.isnan(y[h, d]):
-                    continue
-                values = pred[:, :, h, d].ravel()
-                ok = np.isfinite(values)
-                model_rows.append(
-                    {
-                        "method": spec.name,
-                        "family": family,
-                        "model": str(panel.models[row]),
-                        "benchmark": label.get(state, state),
-                        "observed": float(y[h, d]),
-                        **_score(values[ok], weights[ok], float(y[h, d])),
-                    }
-                )
+        model_rows += score_new_family(spec, draws, w, fam, n_predictive, rng)
+        model_rows += _baseline_rows(spec, result.data, fam, seed)
         family_rows.append(
-            {"family": family, "pareto_k": k_hat, "ess": ess, "inner_ess": inner_ess}
+            {
+                "family": name,
+                "pareto_k": k_hat,
+                "ess": float(1.0 / np.sum(w**2)),
+                "inner_ess": inner_ess,
+            }
         )
-        if truth_state in names:
-            d = names.index(truth_state)
-            keep = panel.family_index != f
-            known = keep & ~np.isnan(panel.scores[:, d])
-            x_new = panel.x[held]
-            qd = _quadratic_predictive(panel.x[known], panel.scores[known, d], x_new, 4000, seed)
-            uniform = np.full(qd.shape[0], 1.0 / qd.shape[0])
-            for h, row in enumerate(held):
-                if np.isnan(y[h, d]):
-                    continue
-                model_rows.append(
-                    {
-                        "method": "paper quadratic",
-                        "family": family,
-                        "model": str(panel.models[row]),
-                        "benchmark": "truthfulness",
-                        "observed": float(y[h, d]),
-                        **_score(qd[:, h], uniform, float(y[h, d])),
-                    }
-                )
     models = pd.DataFrame(model_rows)
     diag = pd.DataFrame(family_rows)
     per_family = _aggregate(models, ["method", "benchmark", "family"]).merge(

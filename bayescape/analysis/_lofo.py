@@ -76,6 +76,41 @@ def _quadratic_predictive(
     return mean + rng.choice(resid, size=mean.shape)
 
 
+def quadratic_rows(
+    rest: pd.DataFrame,
+    scored: pd.DataFrame,
+    truthfulness: str,
+    n_draws: int,
+    seed: int,
+    family: str,
+) -> list[dict[str, Any]]:
+    """Score the paper's pooled quadratic (fitted to ``rest``) on the ``scored`` models."""
+    known = rest[rest[truthfulness].notna()]
+    draws = _quadratic_predictive(
+        np.log10(known["params"].to_numpy(dtype=float)),
+        known[truthfulness].to_numpy(dtype=float),
+        np.log10(scored["params"].to_numpy(dtype=float)),
+        n_draws,
+        seed,
+    )
+    uniform = np.full(n_draws, 1.0 / n_draws)
+    out = []
+    for i, (_, row) in enumerate(scored.iterrows()):
+        if not np.isfinite(row[truthfulness]):
+            continue
+        out.append(
+            {
+                "method": "paper quadratic",
+                "family": family,
+                "model": row["model"],
+                "benchmark": "truthfulness",
+                "observed": float(row[truthfulness]),
+                **_score(draws[:, i], uniform, float(row[truthfulness])),
+            }
+        )
+    return out
+
+
 def lofo_fold(
     spec_text: str,
     data: pd.DataFrame,
@@ -90,6 +125,10 @@ def lofo_fold(
     from bayescape.analysis._result import fit
 
     spec = parse_spec(spec_text, "<lofo>")
+    if spec.model.get("kind") == "dynamics":
+        from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
+
+        return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
     rows = data[data["family"] == family].sort_values("params").reset_index(drop=True)
     rest = data[data["family"] != family]
     reasoning = spec.model.get("reasoning", "hellaswag")
@@ -122,22 +161,7 @@ def lofo_fold(
                         **_score(draws[:, i], sim.weights, float(row[column])),
                     }
                 )
-    x_rest = np.log10(rest["params"].to_numpy(dtype=float))
-    draws = _quadratic_predictive(
-        x_rest, rest[truthfulness].to_numpy(dtype=float), np.log10(sizes), n_draws, seed
-    )
-    uniform = np.full(n_draws, 1.0 / n_draws)
-    for i, (_, row) in enumerate(scored.iterrows()):
-        out.append(
-            {
-                "method": "paper quadratic",
-                "family": family,
-                "model": row["model"],
-                "benchmark": "truthfulness",
-                "observed": float(row[truthfulness]),
-                **_score(draws[:, i], uniform, float(row[truthfulness])),
-            }
-        )
+    out += quadratic_rows(rest, scored, truthfulness, n_draws, seed, family)
     return out
 
 

@@ -56,12 +56,27 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lofo",
         help="leave-one-family-out predictive check (with the paper's quadratic baseline)",
         description="Refit without each family (>= 3 models), predict its scores from its "
-        "covariates, report interval coverage, MAE, MAPE and CRPS per family and overall.",
+        "covariates (phase models) or from its smallest model (dynamics), report interval "
+        "coverage, MAE, MAPE and CRPS per family and overall. Given a dynamics fit, no refits: "
+        "importance sampling from that one posterior, with a Pareto k per family (> 0.7: refit "
+        "that family with --refit --family NAME).",
     )
     p.add_argument("result", nargs="?", type=Path, help="a fitted result .nc (its model and data)")
     p.add_argument("--model", default="phase")
     p.add_argument("--data", default="leaderboard_v1")
     p.add_argument("--smallest", action="store_true", help="also give each family's smallest model")
+    p.add_argument(
+        "--family",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="leave out only this family (repeat for several)",
+    )
+    p.add_argument(
+        "--refit",
+        action="store_true",
+        help="with a dynamics result: refit per family instead of importance sampling",
+    )
     p.add_argument("--out", type=Path, default=None, help="directory of per-fold results")
     _executor_options(p)
     p.set_defaults(func=_lofo)
@@ -118,17 +133,27 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _lofo(args: argparse.Namespace) -> int:
-    from bayescape.analysis import leave_one_family_out, load
+    from bayescape.analysis import leave_family_out_is, leave_one_family_out, load
 
     model, data = args.model, args.data
     if args.result is not None:
         fitted = load(args.result)
         model, data = fitted.spec, fitted.data
+        if fitted.spec.model.get("kind") == "dynamics" and not args.refit:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = leave_family_out_is(fitted, families=args.family, seed=args.seed)
+            print(out.families.to_string(index=False))
+            print()
+            print(out.describe())
+            _write_lofo(out, args.out)
+            return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = leave_one_family_out(
             model,
             data,
+            families=args.family,
             condition_on_smallest=args.smallest,
             out_dir=args.out,
             random_seed=args.seed,
@@ -137,10 +162,18 @@ def _lofo(args: argparse.Namespace) -> int:
     print(out.families.to_string(index=False))
     print()
     print(out.overall.to_string(index=False))
-    if args.out is not None:
-        out.models.to_csv(args.out / "lofo_models.csv", index=False)
-        out.overall.to_csv(args.out / "lofo_overall.csv", index=False)
+    _write_lofo(out, args.out)
     return 0
+
+
+def _write_lofo(out, directory: Path | None) -> None:
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    out.models.to_csv(directory / "lofo_models.csv", index=False)
+    out.families.to_csv(directory / "lofo_families.csv", index=False)
+    out.overall.to_csv(directory / "lofo_overall.csv", index=False)
+    print(f"wrote {directory}/lofo_*.csv", file=sys.stderr)
 
 
 def _compare(args: argparse.Namespace) -> int:

@@ -310,3 +310,34 @@ def test_importance_lofo_predictive_matches_the_closed_form_leave_out_posterior(
     assert np.abs(a + mu_f * g - (a + mu_o * g))[-1] > 3 * tol[-1]
     quad = out.models[out.models["method"] == "paper quadratic"]
     assert len(quad) == 3 and set(out.families["family"]) == {"Gamma"}
+
+
+@pytest.mark.math
+def test_exact_lofo_fold_predicts_the_ode_solution_of_the_refit(panel_df, exact, monkeypatch):
+    """The refit path (a batch task): with the refit's draws at the truth, the held-out
+    family's predictions are its ODE solution from its smallest model, and it is scored."""
+    import bayescape.analysis._result as result_module
+    from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
+
+    seen = {}
+
+    def fake_fit(spec, data, exclude_families, **kwargs):
+        seen["excluded"] = exclude_families
+        return exact  # fitted to Alpha and Beta only
+
+    monkeypatch.setattr(result_module, "fit", fake_fit)
+    rows = pd.DataFrame(
+        dynamics_lofo_fold(exact.spec, panel_df, "Gamma", fit_kwargs={}, seed=0, per_draw=4)
+    )
+    assert seen["excluded"] == ["Gamma"]
+    gamma = panel_df[panel_df["family"] == "Gamma"]
+    xs = np.log10(gamma["params"].to_numpy())
+    u0 = (gamma[STATES].to_numpy()[0] - CENTRE) / SCALE
+    expected = CENTRE + SCALE * _solve(u0, xs)
+    dyn = rows[rows["method"] == "dynamics"]
+    for k, bench in enumerate(["reasoning", "truthfulness"]):
+        got = dyn[dyn["benchmark"] == bench]
+        assert list(got["model"]) == list(gamma["model"].iloc[1:])
+        np.testing.assert_allclose(got["median"], expected[1:, k], atol=1e-5)
+        assert got["in_90"].all() and (got["abs_error"] < 1e-5).all()
+    assert (rows["method"] == "paper quadratic").sum() == 3

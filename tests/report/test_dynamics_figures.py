@@ -229,3 +229,21 @@ def test_predict_command_errors_on_a_dynamics_fit(capsys, dyn_file, extra, msg):
     # the prior-draw "fit" fails its diagnostics: that warning comes first, then the error
     assert msg in lines[-1]
     assert not any("Traceback" in line for line in lines)
+
+
+def test_lofo_command_on_a_dynamics_fit_uses_importance_sampling(capsys, dyn, dyn_file, tmp_path):
+    """`bayescape lofo FIT.nc` (dynamics): no refit; the tables are the function's."""
+    import pandas as pd
+
+    from bayescape.analysis import leave_family_out_is
+
+    code = main(["lofo", str(dyn_file), "--family", "Pythia", "--out", str(tmp_path)])
+    text = capsys.readouterr().out
+    assert code == 0 and "pareto_k" in text
+    written = pd.read_csv(tmp_path / "lofo_models.csv")
+    direct = leave_family_out_is(dyn, families=["Pythia"])
+    np.testing.assert_allclose(written["median"], direct.models["median"])
+    n_pythia = int((dyn.data["family"] == "Pythia").sum())
+    # every model but the smallest, both benchmarks, and the quadratic on truthfulness
+    assert len(written) == 3 * (n_pythia - 1)
+    assert set(pd.read_csv(tmp_path / "lofo_families.csv")["family"]) == {"Pythia"}
