@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.dynamics fit        # default dataset: time, ESS/s, divergences
     .venv/bin/python -m benchmarks.dynamics llama2     # fit without Llama-2, predict it
     .venv/bin/python -m benchmarks.dynamics ode        # diffrax vs pm.ode.DifferentialEquation
-    .venv/bin/python -m benchmarks.dynamics lofo       # leave-one-family-out (families >= 3 models)
+    .venv/bin/python -m benchmarks.dynamics lofo       # leave-one-family-out, importance sampling
+    .venv/bin/python -m benchmarks.dynamics lofo --families Llama-2 Pythia   # + exact refits
 
 Each prints its numbers; write the ones you measured into benchmarks/dynamics_results.md with
 the machine and settings. Options: --draws, --tune, --chains, --seed, --out DIR, --cap SECONDS.
@@ -39,22 +40,7 @@ def _sampler_stats(idata) -> dict:
 
 
 def fit_default(args) -> dict:
-    from bayescape.analysis import fit, load
-
-    path = Path(args.out) / "dynamics_leaderboard_v1.nc"
-    if path.exists() and not args.refit:
-        result = load(path)
-    else:
-        result = fit(
-            "dynamics",
-            "leaderboard_v1",
-            draws=args.draws,
-            tune=args.tune,
-            chains=args.chains,
-            random_seed=args.seed,
-            progressbar=False,
-        )
-        result.save(path)
+    result = _default_result(args)
     seconds = float(result.info["sampling_seconds"])
     out = {
         "sampling_seconds": seconds,
@@ -66,23 +52,9 @@ def fit_default(args) -> dict:
 
 
 def llama2(args) -> dict:
-    from bayescape.analysis import fit, load, predict_dynamics_family
+    from bayescape.analysis import predict_dynamics_family
 
-    path = Path(args.out) / "dynamics_without_llama2.nc"
-    if path.exists() and not args.refit:
-        result = load(path)
-    else:
-        result = fit(
-            "dynamics",
-            "leaderboard_v1",
-            draws=args.draws,
-            tune=args.tune,
-            chains=args.chains,
-            random_seed=args.seed,
-            progressbar=False,
-            exclude_families=["Llama-2"],
-        )
-        result.save(path)
+    result = _default_result(args, "dynamics_without_llama2.nc", exclude=["Llama-2"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         df = load_dataset("leaderboard_v1")
@@ -103,59 +75,71 @@ def llama2(args) -> dict:
     }
 
 
-def lofo(args) -> dict:
-    """Leave each family with >= 3 models out, predict it from its smallest model."""
-    from bayescape.analysis import fit, predict_dynamics_family
+def _default_result(args, name: str = "dynamics_leaderboard_v1.nc", exclude=()):
+    """The fit saved under --out (refitted with --refit or when missing)."""
+    from bayescape.analysis import fit, load
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        df = load_dataset("leaderboard_v1")
-    counts = df.groupby("family")["model"].count()
-    families = sorted(counts.index[counts >= 3])
+    path = Path(args.out) / name
+    if path.exists() and not args.refit:
+        return load(path)
+    result = fit(
+        "dynamics",
+        "leaderboard_v1",
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        random_seed=args.seed,
+        progressbar=False,
+        exclude_families=list(exclude),
+    )
+    result.save(path)
+    return result
+
+
+def lofo(args) -> dict:
+    """Leave-one-family-out (families >= 3 models) by importance sampling from the default
+    fit; with --families, also exact refits of those families and the two side by side."""
+    from bayescape.analysis import leave_family_out_is, leave_one_family_out
+
+    result = _default_result(args)
+    start = time.perf_counter()
+    approx = leave_family_out_is(result, seed=args.seed)
+    seconds = time.perf_counter() - start
+    out_dir = Path(args.out) / "lofo_dynamics"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    approx.models.to_csv(out_dir / "is_models.csv", index=False)
+    approx.families.to_csv(out_dir / "is_families.csv", index=False)
+    out = {
+        "fit": result.diagnostics.describe(),
+        "is_seconds": seconds,
+        "overall": approx.overall.to_dict(orient="records"),
+        "unreliable": approx.unreliable,
+        "pareto_k": approx.families.drop_duplicates("family")[["family", "pareto_k", "ess"]]
+        .round(3)
+        .to_dict(orient="records"),
+    }
     if args.families:
-        families = [f for f in families if f in set(args.families)]
-    rows = []
-    for family in families:
         start = time.perf_counter()
-        result = fit(
-            "dynamics",
-            "leaderboard_v1",
+        exact = leave_one_family_out(
+            result.spec,
+            result.data,
+            families=args.families,
+            out_dir=out_dir / "exact",
             draws=args.draws,
             tune=args.tune,
             chains=args.chains,
             random_seed=args.seed,
-            progressbar=False,
-            exclude_families=[family],
         )
-        pred = predict_dynamics_family(result, family, data=df, prob=0.9)
-        later = pred[~pred["is_start"]]
-        for bench, g in later.groupby("benchmark"):
-            rows.append(
-                {
-                    "family": family,
-                    "benchmark": bench,
-                    "n": len(g),
-                    "mae": float(g["error"].abs().mean()),
-                    "mape": float(g["pct_error"].abs().mean()),
-                    "coverage": float(g["covered"].mean()),
-                    "seconds": time.perf_counter() - start,
-                    "fit_ok": result.diagnostics.ok,
-                }
-            )
-        print(json.dumps(rows[-1]), flush=True)
-    import pandas as pd
-
-    table = pd.DataFrame(rows)
-    summary = table.groupby("benchmark").apply(
-        lambda g: pd.Series(
-            {
-                "families": len(g),
-                "mae": np.average(g["mae"], weights=g["n"]),
-                "coverage": np.average(g["coverage"], weights=g["n"]),
-            }
-        )
-    )
-    return {"per_family": rows, "summary": summary.reset_index().to_dict(orient="records")}
+        exact.models.to_csv(out_dir / "exact_models.csv", index=False)
+        keys = ["method", "family", "model", "benchmark"]
+        both = exact.models.merge(approx.models, on=keys, suffixes=("_exact", "_is"))
+        both = both[both["method"] != "paper quadratic"]
+        out["exact_seconds"] = time.perf_counter() - start
+        columns = ["observed_exact", "median_exact", "median_is", "low_90_exact", "low_90_is"]
+        columns += ["high_90_exact", "high_90_is", "crps_exact", "crps_is"]
+        out["exact_vs_is"] = both[[*keys[1:], *columns]].to_dict(orient="records")
+        out["exact_fit_ok"] = bool(exact.models["fit_ok"].all())
+    return out
 
 
 def ode_comparison(args) -> dict:

@@ -223,7 +223,10 @@ def leave_one_family_out(
     Parameters
     ----------
     model, data
-        The model (``"quadratic"`` scores only the paper's baseline) and the dataset.
+        The model (``"quadratic"`` scores only the paper's baseline) and the dataset. A
+        dynamics model always predicts a held-out family from its smallest model (which is
+        then not scored); from one dynamics fit, :func:`leave_family_out_is` gives the same
+        check without refits.
     families
         Restrict to these families (default: every family with enough models).
     condition_on_smallest

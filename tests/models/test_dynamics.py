@@ -286,6 +286,35 @@ def test_built_model_has_named_coords_and_a_finite_float64_gradient():
     assert all(np.asarray(g).dtype == np.float64 and np.isfinite(g).all() for g in grads)
 
 
+
+@pytest.mark.math
+def test_centred_and_non_centred_offsets_are_the_same_prior():
+    """offsets_centred only moves where delta lives: same log density at the same delta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = simulate_panel(4, 4)
+        plain, _ = build_model(df, dynamics_spec(offsets_centred="false"))
+        centred, _ = build_model(df, dynamics_spec(offsets_centred="true"))
+    assert "delta_z" in plain.named_vars and "delta_z" not in centred.named_vars
+    assert centred["delta"] in centred.free_RVs
+    from scipy.stats import norm
+
+    sd = 0.3
+    delta = np.array([[0.1, -0.2], [0.3, 0.0], [-0.4, 0.5], [0.2, 0.2]])
+    lp = centred.compile_logp(vars=[centred["delta"]], sum=True)
+    point = centred.initial_point()
+    point["offset_sigma_log__"] = np.log(np.full(2, sd))
+    point["delta"] = delta
+    # N(0, sd) per entry; the non-centred form is N(0, 1) on delta / sd with Jacobian 1 / sd
+    assert float(lp(point)) == pytest.approx(norm.logpdf(delta, 0, sd).sum(), rel=1e-10)
+    lp_z = plain.compile_logp(vars=[plain["delta_z"]], sum=True)
+    point_z = plain.initial_point()
+    point_z["delta_z"] = delta / sd
+    assert float(lp_z(point_z)) - delta.size * np.log(sd) == pytest.approx(
+        norm.logpdf(delta, 0, sd).sum(), rel=1e-10
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Recovery of a known sparse system
 
