@@ -286,7 +286,6 @@ def test_built_model_has_named_coords_and_a_finite_float64_gradient():
     assert all(np.asarray(g).dtype == np.float64 and np.isfinite(g).all() for g in grads)
 
 
-
 @pytest.mark.math
 def test_centred_and_non_centred_offsets_are_the_same_prior():
     """offsets_centred only moves where delta lives: same log density at the same delta."""
