@@ -179,6 +179,9 @@ def _markdown(results: dict) -> str:
         "",
         f"The paper's bootstrap (10,000 resamples of the 14-point quadratic) took "
         f"{results['bootstrap_seconds']:.2f} s in the same run.",
+        "",
+        "Notes written by hand on these runs (targets, experiments, earlier runs) are in "
+        "`benchmarks/NOTES.md`; the harness never writes that file.",
     ]
     return "\n".join(lines) + "\n"
 

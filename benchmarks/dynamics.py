@@ -182,21 +182,22 @@ def ode_comparison(args) -> dict:
     out = {"families": keep, "draws": args.draws, "tune": args.tune, "chains": args.chains}
 
     model = build_dynamics_model(panel, spec)
-    idata, seconds = sample(
-        model,
-        sampler="numpyro",  # JAX graph; the package default (nutpie/Numba) runs JAX ops slowly
-        draws=args.draws,
-        tune=args.tune,
-        chains=args.chains,
-        random_seed=args.seed,
-        progressbar=False,
-    )
-    stats = _sampler_stats(idata)
-    out["diffrax_numpyro"] = {
-        "seconds": seconds,
-        **stats,
-        "ess_per_second": stats["min_ess_bulk_Xi"] / seconds,
-    }
+    if not args.gradient_only:
+        idata, seconds = sample(
+            model,
+            sampler="numpyro",  # JAX graph, as in the first measurement of this comparison
+            draws=args.draws,
+            tune=args.tune,
+            chains=args.chains,
+            random_seed=args.seed,
+            progressbar=False,
+        )
+        stats = _sampler_stats(idata)
+        out["diffrax_numpyro"] = {
+            "seconds": seconds,
+            **stats,
+            "ess_per_second": stats["min_ess_bulk_Xi"] / seconds,
+        }
 
     # reference: PyMC's scipy-based ODE op, one trajectory per family in original x
     library = spec_library(spec)
@@ -257,6 +258,10 @@ def ode_comparison(args) -> dict:
                     pt.sqrt(p * (1 - p) / panel.n_items[later, k] + sigma[k] ** 2),
                     observed=panel.scores[later, k],
                 )
+    out["gradient_ms"] = _gradient_costs(model, ref, panel.n_families)
+    out["ratio_gradient_cost"] = out["gradient_ms"]["pm_ode"] / out["gradient_ms"]["diffrax_jax"]
+    if args.gradient_only:
+        return out
     # PyMC's own NUTS, one chain, few draws, stopped by the cap (time.monotonic checked per draw)
     start = time.perf_counter()
     ref_draws = max(20, args.draws // 5)
@@ -304,6 +309,46 @@ def ode_comparison(args) -> dict:
     return out
 
 
+def _gradient_costs(model, ref, n_families: int, repeats: int = 200) -> dict:
+    """Milliseconds per log-density gradient of both models at the same parameter values.
+
+    The two models are the same posterior in the same parameterisation, so a sampler needs
+    the same number of gradients for the same ESS: the ratio of these costs is the ratio of
+    ESS per second that the likelihood implementation alone accounts for. Evaluated at a
+    point with every library coefficient active (Xi_z = 0.5, intercept (1.3, 0.4)).
+    """
+    import jax
+    from pymc.sampling.jax import get_jaxified_logp
+
+    point = model.initial_point()
+    point["intercept"] = np.array([1.3, 0.4])
+    point["Xi_z"] = np.full_like(point["Xi_z"], 0.5)
+    ref_point = ref.initial_point()
+    for name in ("intercept", "Xi_z"):
+        ref_point[name] = point[name]
+    for f in range(n_families):
+        ref_point[f"u0_z_{f}"] = point["u0_z"][f]
+    logp = get_jaxified_logp(model)
+    values = [point[v.name] for v in model.value_vars]
+    grad = jax.jit(jax.value_and_grad(lambda *a: logp(a)))
+    jax.block_until_ready(grad(*values))
+    start = time.perf_counter()
+    for _ in range(repeats):
+        jax.block_until_ready(grad(*values))
+    diffrax_ms = (time.perf_counter() - start) / repeats * 1e3
+    ref_grad = ref.compile_dlogp()
+    ref_logp = ref.compile_logp()
+    ref_grad(ref_point)
+    start = time.perf_counter()
+    n_ref = max(repeats // 10, 5)
+    for _ in range(n_ref):  # the gradient alone: a lower bound on pm.ode's cost per step
+        ref_grad(ref_point)
+    ref_ms = (time.perf_counter() - start) / n_ref * 1e3
+    # the same log density at the same point (a check that the two models are one model)
+    same = [float(grad(*values)[0]), float(ref_logp(ref_point))]
+    return {"diffrax_jax": diffrax_ms, "pm_ode": ref_ms, "repeats": [repeats, n_ref], "logp": same}
+
+
 class _Capped(Exception):
     pass
 
@@ -328,6 +373,9 @@ def main() -> None:
     parser.add_argument("--out", default="results")
     parser.add_argument("--cap", type=float, default=600.0, help="seconds for the pm.ode run")
     parser.add_argument("--families", nargs="*", default=None)
+    parser.add_argument(
+        "--gradient-only", action="store_true", help="ode: time gradients only, no sampling"
+    )
     parser.add_argument("--refit", action="store_true", help="ignore saved results")
     args = parser.parse_args()
     Path(args.out).mkdir(parents=True, exist_ok=True)

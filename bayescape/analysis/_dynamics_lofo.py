@@ -380,7 +380,16 @@ def leave_family_out_is(
             n_inner=n_inner,
             rng=rng,
         )
-        log_w, k_hat = _psis(-log_p)
+        finite = np.isfinite(log_p)
+        if not finite.any():
+            raise BayescapeError(
+                f"family {name!r}: its scores have zero likelihood under every posterior draw "
+                "(every trajectory blew up); refit it with --refit"
+            )
+        # a draw under which no inner draw reaches the data would get an infinite weight: the
+        # estimate is then unusable (k = inf), but the rest still gets finite weights
+        log_w, k_hat = _psis(-np.where(finite, log_p, log_p[finite].min()))
+        k_hat = k_hat if finite.all() else np.inf
         w = np.exp(log_w)
         model_rows += score_new_family(spec, draws, w, fam, n_predictive, rng)
         model_rows += _baseline_rows(spec, result.data, fam, seed)

@@ -108,7 +108,10 @@ def include_file(relative: str) -> str:
 
 def benchmark_results() -> str:
     if (ROOT / "benchmarks" / "RESULTS.md").is_file():
-        return include_file("benchmarks/RESULTS.md")
+        text = include_file("benchmarks/RESULTS.md")
+        if (ROOT / "benchmarks" / "NOTES.md").is_file():
+            text += "\n" + include_file("benchmarks/NOTES.md")
+        return text
     return (
         "`benchmarks/RESULTS.md` does not exist yet. Generate it with "
         "`.venv/bin/python -m benchmarks run` (`--quick` for a short run; never part of the "
