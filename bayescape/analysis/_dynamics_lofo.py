@@ -78,9 +78,10 @@ def _log_lik(b: np.ndarray, y: np.ndarray, n: np.ndarray, sigma: np.ndarray) -> 
     """
     p = np.clip(b, 1e-3, 1 - 1e-3)
     var = p * (1 - p) / n + sigma[:, None, None, :] ** 2
-    ll = -0.5 * ((y - b) ** 2 / var + np.log(2 * np.pi * var))
-    ll = np.where(np.isnan(y), 0.0, ll)
-    total = ll.sum(axis=(-2, -1))
+    with np.errstate(over="ignore", invalid="ignore"):  # blown-up draws: -inf, handled below
+        ll = -0.5 * ((y - b) ** 2 / var + np.log(2 * np.pi * var))
+        ll = np.where(np.isnan(y), 0.0, ll)
+        total = ll.sum(axis=(-2, -1))
     return np.where(np.isfinite(total), total, -np.inf)
 
 
