@@ -446,13 +446,14 @@ def validate(
     singles = [str(f) for f in sizes[sizes == 1].index]
     if len(singles) == 1:
         report.warnings.append(
-            f"family {singles[0]!r} has one model, so its N_c is learned "
-            "from the family covariates alone"
+            f"family {singles[0]!r} has one model (a phase model learns its N_c from the family "
+            "covariates alone; the dynamics model leaves it out)"
         )
     elif singles:
         report.warnings.append(
-            f"{len(singles)} families have one model each, so their N_c is learned from the "
-            f"family covariates alone: {', '.join(singles)}"
+            f"{len(singles)} families have one model each: {', '.join(singles)} (a phase model "
+            "learns their N_c from the family covariates alone; the dynamics model leaves them "
+            "out)"
         )
     return report
 

@@ -70,8 +70,8 @@ def test_validate_good_file_reports_coverage_and_warnings(capsys, good):
     assert out[0] == f"OK {good}: 3 models, 2 families"
     assert out[1] == "  benchmarks: hellaswag (3 scored), truthfulqa (2 scored, 1 missing)"
     assert out[2] == (
-        f"  warning: {good}: family 'B' has one model, so its N_c is learned from the family "
-        "covariates alone"
+        f"  warning: {good}: family 'B' has one model (a phase model learns its N_c from the "
+        "family covariates alone; the dynamics model leaves it out)"
     )
 
 

@@ -185,15 +185,16 @@ def test_single_model_families_give_one_warning_listing_them_all(tmp_path):
         df = load_dataset(path)
     assert len(caught) == 1
     assert str(caught[0].message) == (
-        f"{path}: 2 families have one model each, so their N_c is learned from the family "
-        "covariates alone: C, D"
+        f"{path}: 2 families have one model each: C, D (a phase model learns their N_c from "
+        "the family covariates alone; the dynamics model leaves them out)"
     )
     assert df.attrs["warnings"] == [str(caught[0].message).removeprefix(f"{path}: ")]
     assert len(df) == 6  # a warning, not an error: the models stay
 
 
 def test_one_single_model_family_is_named_in_the_singular(tmp_path):
-    with pytest.warns(DataWarning, match="family 'C' has one model, so its N_c is learned"):
+    expected = r"family 'C' has one model \(a phase model learns its N_c"
+    with pytest.warns(DataWarning, match=expected):
         load_dataset(write(tmp_path, GOOD + "c,C,1e9,0.5,0.4\n"))
 
 
