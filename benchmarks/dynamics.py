@@ -174,8 +174,8 @@ def ode_comparison(args) -> dict:
     from bayescape.models.dynamics import (
         build_dynamics_model,
         horseshoe_settings,
-        initial_state_sd,
         prepare_dynamics_panel,
+        spec_initial_state_sd,
         spec_library,
     )
 
@@ -233,10 +233,7 @@ def ode_comparison(args) -> dict:
         feats = pt.stack(feats)
         return [pt.dot(feats, xi[:, k]) for k in range(n_states)]
 
-    state = spec.sections.get("state", {})
-    u0_sd = initial_state_sd(
-        panel, float(state.get("init_sigma", 0.5)), float(state.get("init_noise", 0.02))
-    )
+    u0_sd = spec_initial_state_sd(panel, spec)
     with pm.Model() as ref:
         intercept = pm.Normal("intercept", 0.0, 1.0, shape=n_states)
         tau = hs.tau0 * pm.HalfNormal("tau_a", 1.0) * pt.sqrt(pm.InverseGamma("tau_b", 0.5, 0.5))

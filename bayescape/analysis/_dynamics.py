@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from bayescape.analysis._intervals import eti
+from bayescape.analysis._predict import _score_sd
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
@@ -34,11 +35,11 @@ from bayescape.models.dynamics import (
     DynamicsPanel,
     SolverSettings,
     horseshoe_settings,
-    initial_state_sd,
     jacobian,
     library_features,
     make_panel_solver,
     solver_settings,
+    spec_initial_state_sd,
     spec_library,
 )
 
@@ -403,13 +404,7 @@ def predict_dynamics_family(
         )
     y0 = np.array([float(start[s]) for s in states])
     items0 = np.array([float(start.get(f"items_{s}", BENCHMARKS[s].n_items)) for s in states])
-    state_section = result.spec.sections.get("state", {})
-    probe = _StartPanel(y0, items0, panel.scale)
-    sd0 = initial_state_sd(
-        probe,
-        float(state_section.get("init_sigma", 0.5)),
-        float(state_section.get("init_noise", 0.02)),
-    )[0]
+    sd0 = spec_initial_state_sd(_StartPanel(y0, items0, panel.scale), result.spec)[0]
     draws = _posterior_arrays(result, max_draws, seed)
     rng = np.random.default_rng(seed)
     order = np.argsort(x_t, kind="stable")
@@ -482,20 +477,31 @@ def new_family_scores(
     (in [0, 1] over ``span`` decades). Returns :math:`B = m + s\,u`, shape
     (draws, per_draw, points, states).
     """
-    library = spec_library(spec)
     n, d = draws["Xi"].shape[0], len(panel.states)
     u0 = u0_start + sd0 * rng.standard_normal((n, per_draw, d))
     delta = draws["offset_sigma"][:, None, :] * rng.standard_normal((n, per_draw, d))
-    saves = np.tile(np.clip(np.asarray(save, dtype=float), 0.0, 1.0), (per_draw, 1))
-    u = _solve_draws(
-        library.powers,
-        np.full(per_draw, span),
-        saves,
-        solver_settings(spec),
-        draws["Xi"],
-        u0,
-        delta,
-    )
+    return family_scores(spec, draws["Xi"], panel, span, save, u0, delta)
+
+
+def family_scores(
+    spec,
+    xi: np.ndarray,
+    panel: DynamicsPanel,
+    span: float,
+    save: np.ndarray,
+    u0: np.ndarray,
+    delta: np.ndarray,
+) -> np.ndarray:
+    r"""Latent scores :math:`B = m + s\,u` of one family from given initial states and offsets.
+
+    ``xi`` (draws, terms, states); ``u0`` and ``delta`` (draws, replicates, states): every
+    replicate of draw :math:`s` is integrated with :math:`\Xi_s` over ``span`` decades to the
+    normalised save points ``save`` (in [0, 1]). Returns (draws, replicates, points, states).
+    """
+    m = u0.shape[1]
+    saves = np.tile(np.clip(np.asarray(save, dtype=float), 0.0, 1.0), (m, 1))
+    library = spec_library(spec)
+    u = _solve_draws(library.powers, np.full(m, span), saves, solver_settings(spec), xi, u0, delta)
     return panel.centre + panel.scale * u
 
 
@@ -510,8 +516,7 @@ def measured_scores(
     family whose drawn offset makes its trajectory blow up (the ODE has quadratic terms): such
     a draw is a score of 0 or 1, not :math:`10^{100}`, so that CRPS stays finite.
     """
-    q = np.clip(mean, 1e-3, 1 - 1e-3)
-    noise = np.sqrt(q * (1 - q) / n_items + sigma**2)
+    noise = _score_sd(mean, n_items, sigma)
     with np.errstate(invalid="ignore", over="ignore"):
         return np.clip(mean + noise * rng.standard_normal(np.shape(mean)), 0.0, 1.0)
 

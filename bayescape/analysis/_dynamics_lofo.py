@@ -35,36 +35,34 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from bayescape.analysis._compare import PARETO_K_THRESHOLD
 from bayescape.analysis._dynamics import (
     _posterior_arrays,
     _require_dynamics,
-    _solve_draws,
     dynamics_panel,
+    family_scores,
     measured_scores,
     new_family_scores,
 )
 from bayescape.analysis._lofo import _aggregate, _score, quadratic_rows
+from bayescape.analysis._predict import _score_sd
 from bayescape.data import DataWarning
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
 from bayescape.models import ModelSpec
 from bayescape.models.dynamics import (
     DynamicsPanel,
-    initial_state_sd,
     prepare_dynamics_panel,
-    solver_settings,
-    spec_library,
+    spec_initial_state_sd,
 )
 
-PARETO_K_THRESHOLD = 0.7
-"""Above this Pareto k the importance-sampling estimate of a family is not reliable."""
 
-
-def _psis(log_ratios: np.ndarray) -> tuple[np.ndarray, float]:
-    """Pareto-smoothed normalised log weights of ``exp(log_ratios)`` and the tail's k-hat."""
+def _psis_inverse_likelihood(log_lik: np.ndarray) -> tuple[np.ndarray, float]:
+    """Pareto-smoothed normalised log weights proportional to ``1 / exp(log_lik)``, and the
+    tail's k-hat (ArviZ's PSIS, which takes log-likelihoods as LOO does)."""
     import xarray as xr
 
-    da = xr.DataArray(-np.asarray(log_ratios, dtype=float)[None, :], dims=("chain", "draw"))
+    da = xr.DataArray(np.asarray(log_lik, dtype=float)[None, :], dims=("chain", "draw"))
     lw, k = da.azstats.psislw(dim=["chain", "draw"])
     lw = np.asarray(lw).ravel()
     return lw - logsumexp(lw), float(k)
@@ -76,8 +74,7 @@ def _log_lik(b: np.ndarray, y: np.ndarray, n: np.ndarray, sigma: np.ndarray) -> 
     ``b``: latent scores (S, M, H, D); ``sigma``: extra noise draws (S, D). Missing scores
     contribute nothing; a blown-up trajectory (non-finite ``b``) has density 0.
     """
-    p = np.clip(b, 1e-3, 1 - 1e-3)
-    var = p * (1 - p) / n + sigma[:, None, None, :] ** 2
+    var = _score_sd(b, n, sigma[:, None, None, :]) ** 2
     with np.errstate(over="ignore", invalid="ignore"):  # blown-up draws: -inf, handled below
         ll = -0.5 * ((y - b) ** 2 / var + np.log(2 * np.pi * var))
         ll = np.where(np.isnan(y), 0.0, ll)
@@ -190,13 +187,6 @@ def _family_panel(rows: pd.DataFrame, spec: ModelSpec) -> DynamicsPanel:
         return prepare_dynamics_panel(rows, one)
 
 
-def _start_sd(panel: DynamicsPanel, spec: ModelSpec) -> np.ndarray:
-    section = spec.sections.get("state", {})
-    return initial_state_sd(
-        panel, float(section.get("init_sigma", 0.5)), float(section.get("init_noise", 0.02))
-    )
-
-
 def _held_out(panel: DynamicsPanel) -> np.ndarray:
     """Rows of a one-family panel that are scored: all but the smallest model."""
     return np.arange(1, len(panel.models))
@@ -221,7 +211,7 @@ def score_new_family(
         draws,
         family,
         family.u0_observed[0],
-        _start_sd(family, spec)[0],
+        spec_initial_state_sd(family, spec)[0],
         float(family.span[0]),
         family.save_s[0, family.position[held]],
         per_draw,
@@ -340,8 +330,6 @@ def leave_family_out_is(
     _require_dynamics(result)
     panel = dynamics_panel(result)
     spec = result.spec
-    library = spec_library(spec)
-    settings = solver_settings(spec)
     counts = np.bincount(panel.family_index, minlength=panel.n_families)
     eligible = [str(f) for f, c in zip(panel.families, counts, strict=True) if c >= min_models]
     if families is not None:
@@ -362,18 +350,16 @@ def leave_family_out_is(
         f = int(np.flatnonzero(panel.families == name)[0])
         fam = _family_panel(result.data[result.data["family"] == name], spec)
         held = _held_out(fam)
-        saves = np.tile(fam.save_s[0, fam.position[held]], (n_inner, 1))
+        save = fam.save_s[0, fam.position[held]]
 
-        def solve(u0: np.ndarray, delta: np.ndarray, fam=fam, saves=saves) -> np.ndarray:
-            span = np.full(u0.shape[1], fam.span[0])
-            u = _solve_draws(library.powers, span, saves, settings, draws["Xi"], u0, delta)
-            return fam.centre + fam.scale * u
+        def solve(u0: np.ndarray, delta: np.ndarray, fam=fam, save=save) -> np.ndarray:
+            return family_scores(spec, draws["Xi"], fam, float(fam.span[0]), save, u0, delta)
 
         log_p, inner_ess = _integrated_log_lik(
             solve,
             np.concatenate([draws["u0"][:, f], draws["delta"][:, f]], axis=1),
             prior_mean=fam.u0_observed[0],
-            prior_u0_sd=_start_sd(fam, spec)[0],
+            prior_u0_sd=spec_initial_state_sd(fam, spec)[0],
             offset_sd=draws["offset_sigma"],
             y=fam.scores[held],
             n_items=fam.n_items[held],
@@ -389,7 +375,7 @@ def leave_family_out_is(
             )
         # a draw under which no inner draw reaches the data would get an infinite weight: the
         # estimate is then unusable (k = inf), but the rest still gets finite weights
-        log_w, k_hat = _psis(-np.where(finite, log_p, log_p[finite].min()))
+        log_w, k_hat = _psis_inverse_likelihood(np.where(finite, log_p, log_p[finite].min()))
         k_hat = k_hat if finite.all() else np.inf
         w = np.exp(log_w)
         model_rows += score_new_family(spec, draws, w, fam, n_predictive, rng)

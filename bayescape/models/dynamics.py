@@ -465,6 +465,14 @@ def initial_state_sd(panel: DynamicsPanel, init_sigma: float, init_noise: float)
     return np.where(anchored, sd, init_sigma)
 
 
+def spec_initial_state_sd(panel: DynamicsPanel, spec: ModelSpec) -> np.ndarray:
+    """:func:`initial_state_sd` with ``init_sigma`` and ``init_noise`` from ``[state]``."""
+    section = spec.sections.get("state", {})
+    return initial_state_sd(
+        panel, float(section.get("init_sigma", 0.5)), float(section.get("init_noise", 0.02))
+    )
+
+
 @dataclass(frozen=True)
 class HorseshoeSettings:
     """The ``[horseshoe]`` section: global scale, slab and the inclusion threshold."""
@@ -535,8 +543,6 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
     library = make_library(list(panel.states), int(spec.model.get("degree", 2)))
     hs = horseshoe_settings(spec)
     settings = solver_settings(spec)
-    init_sigma = float(spec.sections.get("state", {}).get("init_sigma", 0.5))
-    init_noise = float(spec.sections.get("state", {}).get("init_noise", 0.02))
     n_fam, n_states, n_terms = panel.n_families, library.n_states, library.n_terms
     solve = make_panel_solver(library.powers, panel.span, panel.save_s, settings)
     wrapped = pytensor.wrap_jax(solve)
@@ -583,7 +589,7 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
         # The smallest model's measurement y0 = u0 + noise (flat prior on u0) is the same
         # density as u0 = y0 + s z, z ~ N(0, 1). s is fixed (binomial + init_noise), not tied
         # to the fitted extra noise: tying them makes a funnel between sigma and every u0.
-        u0_sd = initial_state_sd(panel, init_sigma, init_noise)
+        u0_sd = spec_initial_state_sd(panel, spec)
         u0 = pm.Deterministic(
             "u0",
             panel.u0_observed + u0_sd * pm.Normal("u0_z", 0.0, 1.0, dims=("family", "state")),
