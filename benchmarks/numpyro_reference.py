@@ -38,7 +38,7 @@ def phase_model(panel: FamilyPanel, spec: ModelSpec) -> None:
     a = _prior(spec, "a_mu") + _prior(spec, "a_sigma") * numpyro.sample("a_z", std.expand((F,)))
     b = jnp.exp(
         _prior(spec, "log_b_mu")
-        + _prior(spec, "log_b_sigma") * numpyro.sample("b_z", std.expand((F,)))
+        + _prior(spec, "log_b_sigma") * numpyro.sample("log_b_z", std.expand((F,)))
     )
     t = _prior(spec, "t_mu") + _prior(spec, "t_sigma") * numpyro.sample("t_z", std.expand((F,)))
     mu_c, tau_c = _prior(spec, "mu_c"), _prior(spec, "tau_c")
@@ -53,7 +53,7 @@ def phase_model(panel: FamilyPanel, spec: ModelSpec) -> None:
     )
     gamma = jnp.exp(
         _prior(spec, "log_gamma_mu")
-        + _prior(spec, "log_gamma_sigma") * numpyro.sample("gamma_z", std.expand((F,)))
+        + _prior(spec, "log_gamma_sigma") * numpyro.sample("log_gamma_z", std.expand((F,)))
     )
     af, bf = a[f], b[f]
     sig = jax.nn.sigmoid
@@ -68,7 +68,8 @@ def phase_model(panel: FamilyPanel, spec: ModelSpec) -> None:
 
     def likelihood(name, mu, obs, n, sigma):
         p = jnp.clip(mu, 1e-3, 1 - 1e-3)
-        numpyro.sample(name, dist.Normal(mu, jnp.sqrt(p * (1 - p) / n + sigma**2)), obs=obs)
+        scale = jnp.sqrt(p * (1 - p) / n + sigma**2)
+        numpyro.sample(name, dist.TruncatedNormal(mu, scale, low=0.0, high=1.0), obs=obs)
 
     likelihood(
         "reasoning", r_x, panel.reasoning, panel.n_reasoning, _prior(spec, "sigma_reasoning")

@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
-from scipy.stats import norm
 
 from bayescape.analysis import _predict
 from bayescape.data import BENCHMARKS, DataWarning, item_column
 from bayescape.inference import ExecutorName, FitResult, Task, run_batch
 from bayescape.models import ModelSpec, parse_spec
+from bayescape.models._likelihood import score_logpdf
 from bayescape.models.phase import reasoning_curve
 
 PARETO_K_THRESHOLD = 0.7
@@ -120,9 +120,7 @@ def family_elpd(fit: FitResult, rows: pd.DataFrame, n_draws: int = 4000, seed: i
     y = rows[bench].to_numpy(dtype=float)
     n = rows[item_column(bench)].to_numpy(dtype=float)
     mu, sigma = _truthfulness_draws(fit, rows, n_draws, seed)
-    p = np.clip(mu, 1e-3, 1 - 1e-3)
-    sd = np.sqrt(p * (1 - p) / n[None, :] + np.asarray(sigma)[:, None] ** 2)
-    log_joint = norm.logpdf(y[None, :], mu, sd).sum(axis=1)
+    log_joint = score_logpdf(y[None, :], mu, n[None, :], np.asarray(sigma)[:, None]).sum(axis=1)
     return float(logsumexp(log_joint) - np.log(log_joint.size))
 
 

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from bayescape.analysis._intervals import eti
-from bayescape.analysis._predict import _score_sd
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
+from bayescape.models._likelihood import score_sd
 from bayescape.models.dynamics import (
     DynamicsPanel,
     SolverSettings,
@@ -516,7 +516,7 @@ def measured_scores(
     family whose drawn offset makes its trajectory blow up (the ODE has quadratic terms): such
     a draw is a score of 0 or 1, not :math:`10^{100}`, so that CRPS stays finite.
     """
-    noise = _score_sd(mean, n_items, sigma)
+    noise = score_sd(mean, n_items, sigma)
     with np.errstate(invalid="ignore", over="ignore"):
         return np.clip(mean + noise * rng.standard_normal(np.shape(mean)), 0.0, 1.0)
 

@@ -45,11 +45,11 @@ from bayescape.analysis._dynamics import (
     new_family_scores,
 )
 from bayescape.analysis._lofo import _aggregate, _score, quadratic_rows
-from bayescape.analysis._predict import _score_sd
 from bayescape.data import DataWarning
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
 from bayescape.models import ModelSpec
+from bayescape.models._likelihood import score_sd
 from bayescape.models.dynamics import (
     DynamicsPanel,
     prepare_dynamics_panel,
@@ -74,7 +74,7 @@ def _log_lik(b: np.ndarray, y: np.ndarray, n: np.ndarray, sigma: np.ndarray) -> 
     ``b``: latent scores (S, M, H, D); ``sigma``: extra noise draws (S, D). Missing scores
     contribute nothing; a blown-up trajectory (non-finite ``b``) has density 0.
     """
-    var = _score_sd(b, n, sigma[:, None, None, :]) ** 2
+    var = score_sd(b, n, sigma[:, None, None, :]) ** 2
     with np.errstate(over="ignore", invalid="ignore"):  # blown-up draws: -inf, handled below
         ll = -0.5 * ((y - b) ** 2 / var + np.log(2 * np.pi * var))
         ll = np.where(np.isnan(y), 0.0, ll)

@@ -69,6 +69,7 @@ from bayescape.analysis._intervals import eti
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
+from bayescape.models._likelihood import sample_scores, score_logpdf
 from bayescape.models._panel import raw_family_covariate
 from bayescape.models.phase import coupling, reasoning_curve, truthfulness_curve
 
@@ -138,12 +139,6 @@ def _family_position(fit: FitResult, family: str) -> int:
 
 def _floor(fit: FitResult) -> float:
     return BENCHMARKS[fit.panel.reasoning_benchmark].floor
-
-
-def _score_sd(mu: np.ndarray, n_items: float, sigma: np.ndarray) -> np.ndarray:
-    """Sampling SD of a score: binomial plus the model's extra noise (as in the likelihood)."""
-    p = np.clip(mu, 1e-3, 1 - 1e-3)
-    return np.sqrt(p * (1 - p) / n_items + sigma**2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,16 +231,18 @@ def replicated_scores(fit: FitResult, seed: int = 0) -> dict[str, np.ndarray]:
         a, b, t, gamma = (_draws(fit, v)[:, f] for v in ("a", "b", "t", "gamma"))
         floor, m = _floor(fit), panel.anchor[f][None, :]
         r_mu = reasoning_curve(panel.x[None, :], floor, a, b, m)
-        sd = _score_sd(r_mu, panel.n_reasoning, _draws(fit, "sigma_reasoning")[:, None])
-        out["reasoning"] = r_mu + sd * rng.standard_normal(r_mu.shape)
+        out["reasoning"] = sample_scores(
+            r_mu, panel.n_reasoning, _draws(fit, "sigma_reasoning")[:, None], rng
+        )
         if "c" in fit.posterior:
             mu = truthfulness_curve(
                 panel.x[None, :], floor, a, b, m, t, gamma, _draws(fit, "c")[:, f]
             )
         else:
             mu = t + gamma * (r_mu - reasoning_curve(m, floor, a, b, m))
-    sd = _score_sd(mu, panel.n_truthfulness, _draws(fit, "sigma_truthfulness")[:, None])
-    out["truthfulness"] = mu + sd * rng.standard_normal(mu.shape)
+    out["truthfulness"] = sample_scores(
+        mu, panel.n_truthfulness, _draws(fit, "sigma_truthfulness")[:, None], rng
+    )
     return out
 
 
@@ -271,7 +268,10 @@ def prior_predictive_scores(
     level = logger.level
     logger.setLevel(logging.WARNING)  # not "Sampling: [...]" on every call
     try:
-        with model:
+        with model, warnings.catch_warnings():
+            # the score likelihood's draws run in Python (scipy's truncated normal), which
+            # PyTensor reports as "object mode": expected, and only for forward sampling
+            warnings.filterwarnings("ignore", message="Numba will use object mode")
             tree = pm.sample_prior_predictive(draws=draws, random_seed=seed)
     finally:
         logger.setLevel(level)
@@ -729,8 +729,7 @@ def _log_likelihood(
         (r_mu, measured["reasoning"].to_numpy(), n_items[0], d.sigma_reasoning),
         (t_mu, measured["truthfulness"].to_numpy(), n_items[1], d.sigma_truthfulness),
     ):
-        sd = _score_sd(mu, n, sigma[:, None])
-        total += np.sum(-0.5 * ((y[None, :] - mu) / sd) ** 2 - np.log(sd), axis=1)
+        total += np.sum(score_logpdf(y[None, :], mu, n, sigma[:, None]), axis=1)
     return total
 
 
@@ -840,16 +839,14 @@ def _simulate(
         )
     x = np.log10(sizes)
     r_mu, t_mu = _curves(d, x, floor, anchor)
-    noise = rng.standard_normal((2, *r_mu.shape))
-    # a score is a fraction: clip the normal approximation's tails, as a measurement would be
-    r_rep = r_mu + _score_sd(r_mu, n_items[0], d.sigma_reasoning[:, None]) * noise[0]
-    t_rep = t_mu + _score_sd(t_mu, n_items[1], d.sigma_truthfulness[:, None]) * noise[1]
+    r_rep = sample_scores(r_mu, n_items[0], d.sigma_reasoning[:, None], rng)
+    t_rep = sample_scores(t_mu, n_items[1], d.sigma_truthfulness[:, None], rng)
     return _Simulation(
         draws=d,
         weights=w,
         ess=ess,
-        reasoning=np.clip(r_rep, 0.0, 1.0),
-        truthfulness=np.clip(t_rep, 0.0, 1.0),
+        reasoning=r_rep,
+        truthfulness=t_rep,
         coupling=coupling(x[None, :], d.gamma[:, None], d.c[:, None]),
         covariates=values,
         n_measured=len(measured),
@@ -1157,8 +1154,7 @@ def diagnose_model(
         for bench, mu, s, value in zip(
             benches, (curves.reasoning[:, 0], curves.truthfulness[:, 0]), sig, given, strict=True
         ):
-            noise = _score_sd(mu, BENCHMARKS[bench].n_items, s) * rng.standard_normal(len(mu))
-            rep = np.clip(mu + noise, 0.0, 1.0)
+            rep = sample_scores(mu, BENCHMARKS[bench].n_items, s, rng)
             expected[bench] = {
                 **_summary(rep, weights, prob),
                 "percentile": float(np.mean(rep < value)),

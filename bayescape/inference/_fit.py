@@ -62,6 +62,12 @@ def fit_model(
         chains=int(chains or defaults.get("chains", 4)),
         target_accept=float(target_accept or defaults.get("target_accept", 0.9)),
     )
+    # the spec's mass-matrix choice is nutpie's; another sampler adapts its own
+    settings["mass_matrix"] = (
+        str(defaults.get("mass_matrix", "gradient"))
+        if settings["sampler"] == "nutpie"
+        else "gradient"
+    )
     idata, seconds = sample(pm_model, random_seed=random_seed, progressbar=progressbar, **settings)
     from bayescape import __version__
 

@@ -6,6 +6,7 @@ import time
 from typing import Literal
 
 import pymc as pm
+import pytensor
 import xarray as xr
 
 import bayescape._jax  # noqa: F401  (x64 before any JAX work)
@@ -13,6 +14,8 @@ from bayescape._config import SAMPLERS
 from bayescape.errors import BayescapeError
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
+MassMatrix = Literal["gradient", "variance"]
+MASS_MATRICES: tuple[str, ...] = ("gradient", "variance")
 DEFAULT_SAMPLER: Sampler = "nutpie"
 """Fastest backend on the phase model on a 2-core CPU (see benchmarks/RESULTS.md)."""
 
@@ -26,6 +29,7 @@ def sample(
     chains: int = 4,
     random_seed: int = 0,
     target_accept: float = 0.9,
+    mass_matrix: MassMatrix = "gradient",
     progressbar: bool = True,
 ) -> tuple[xr.DataTree, float]:
     """Draw posterior samples with NUTS.
@@ -39,7 +43,11 @@ def sample(
         chains in sequence), ``"blackjax"`` (JAX, chains vectorised) or ``"pymc"`` (PyMC's own
         NUTS, one process).
     draws, tune, chains, random_seed, target_accept
-        As in :func:`pymc.sample`. The same seed gives the same draws.
+        As in :func:`pymc.sample`. The same seed gives the same draws (see Notes).
+    mass_matrix
+        nutpie's mass-matrix adaptation: ``"gradient"`` (nutpie's default, from draws and
+        gradients) or ``"variance"`` (from the draws' variances, as Stan does). Other samplers
+        accept only ``"gradient"``, which stands for their own default.
     progressbar
         Show a progress bar.
 
@@ -47,9 +55,26 @@ def sample(
     -------
     (idata, seconds)
         The posterior as an ArviZ DataTree and the wall time of the call.
+
+    Notes
+    -----
+    The model is compiled with Numba's ``fastmath`` off. With it on, LLVM may reorder
+    floating-point operations differently when PyTensor's compiled pieces come from its cache
+    than when they are compiled fresh: the log density then differs in the last bit between a
+    cold and a warm cache, and NUTS trajectories (and so every draw) diverge after a few
+    hundred steps. Off, the same seed gives bit-identical draws in any cache state.
     """
     if sampler not in SAMPLERS:
         raise BayescapeError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    if mass_matrix not in MASS_MATRICES:
+        raise BayescapeError(
+            f"unknown mass_matrix {mass_matrix!r}; choose one of {', '.join(MASS_MATRICES)}"
+        )
+    if mass_matrix != "gradient" and sampler != "nutpie":
+        raise BayescapeError(
+            f"mass_matrix = {mass_matrix!r} is a nutpie option; the {sampler} sampler adapts its "
+            "own (drop the option or use sampler = 'nutpie')"
+        )
     kwargs: dict = dict(
         draws=draws,
         tune=tune,
@@ -65,14 +90,16 @@ def sample(
         kwargs["nuts"] = {"chain_method": "sequential"}
     elif sampler == "blackjax":
         kwargs["nuts"] = {"chain_method": "vectorized"}
-    elif sampler == "nutpie" and has_jax_ops(model):
+    elif sampler == "nutpie" and mass_matrix == "variance":
+        kwargs["nuts"] = {"use_grad_based_mass_matrix": False}
+    if sampler == "nutpie" and has_jax_ops(model):
         # Numba cannot compile a JAX op (the dynamics model's diffrax solve): nutpie then
         # calls the model's JAX log-density and gradient (one compiled XLA function).
         kwargs["compile_kwargs"] = {"mode": "JAX", "gradient_backend": "jax"}
     # Otherwise nutpie compiles the model with Numba (its default): for the phase model that is
     # faster to run than its JAX backend (5.5 s vs 101 s of sampling, measured).
     start = time.perf_counter()
-    with model:
+    with model, pytensor.config.change_flags(numba__fastmath=False):
         idata = pm.sample(**kwargs)
     return idata, time.perf_counter() - start
 

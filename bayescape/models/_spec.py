@@ -17,6 +17,7 @@ _PRIOR_PARAMS = {
     "normal": ("mu", "sigma"),
     "halfnormal": ("sigma",),
     "uniform": ("lower", "upper"),
+    "gamma": ("alpha", "beta"),
 }
 
 
@@ -98,10 +99,11 @@ def _parse_prior(name: str, value: Any, where: str) -> Prior:
             f"got {sorted(params)}"
         )
     for k, v in params.items():
-        if not isinstance(v, int | float) or (k == "sigma" and v <= 0):
+        positive = k in ("sigma", "alpha", "beta")
+        if not isinstance(v, int | float) or (positive and v <= 0):
             raise SpecError(
                 f"{where}: prior {name!r}: {k} = {v!r} must be a number"
-                + (" > 0" if k == "sigma" else "")
+                + (" > 0" if positive else "")
             )
     return Prior(dist, {k: float(v) for k, v in params.items()})
 
@@ -149,3 +151,25 @@ def parse_spec(text: str, path: str = "<spec>") -> ModelSpec:
             )
     priors = {k: _parse_prior(k, v, path) for k, v in sections.get("priors", {}).items()}
     return ModelSpec(name=model["name"], sections=sections, text=text, path=path, priors=priors)
+
+
+def pymc_prior(name: str, spec: ModelSpec, **kwargs: Any):
+    """The PyMC random variable for the spec's prior ``name`` (inside a model context).
+
+    ``normal(mu, sigma)``, ``halfnormal(sigma)``, ``uniform(lower, upper)`` or
+    ``gamma(alpha, beta)`` (shape and rate: mean alpha/beta; with alpha > 1 its density
+    vanishes at 0, which keeps a group-level scale away from the funnel's neck).
+    """
+    import pymc as pm
+
+    try:
+        prior = spec.priors[name]
+    except KeyError:
+        raise SpecError(f"{spec.path}: [priors] needs an entry {name!r}") from None
+    if prior.dist == "normal":
+        return pm.Normal(name, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
+    if prior.dist == "halfnormal":
+        return pm.HalfNormal(name, sigma=prior["sigma"], **kwargs)
+    if prior.dist == "gamma":
+        return pm.Gamma(name, alpha=prior["alpha"], beta=prior["beta"], **kwargs)
+    return pm.Uniform(name, lower=prior["lower"], upper=prior["upper"], **kwargs)

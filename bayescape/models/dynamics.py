@@ -46,7 +46,7 @@ import pandas as pd
 import bayescape._jax  # noqa: F401  (x64 before any JAX array)
 from bayescape.data import BENCHMARKS, DataWarning, item_column
 from bayescape.errors import SpecError
-from bayescape.models._spec import ModelSpec
+from bayescape.models._spec import ModelSpec, pymc_prior
 
 # ---------------------------------------------------------------------------------------------
 # The library Theta(u)
@@ -495,20 +495,6 @@ def horseshoe_settings(spec: ModelSpec) -> HorseshoeSettings:
     return hs
 
 
-def _prior(name: str, spec: ModelSpec, **kwargs: Any):
-    import pymc as pm
-
-    try:
-        prior = spec.priors[name]
-    except KeyError:
-        raise SpecError(f"{spec.path}: [priors] needs an entry {name!r}") from None
-    if prior.dist == "normal":
-        return pm.Normal(name, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
-    if prior.dist == "halfnormal":
-        return pm.HalfNormal(name, sigma=prior["sigma"], **kwargs)
-    return pm.Uniform(name, lower=prior["lower"], upper=prior["upper"], **kwargs)
-
-
 def _half_cauchy(name: str, scale: float, **kwargs: Any):
     r"""Half-Cauchy(0, scale) as :math:`a\sqrt{b}`, :math:`a\sim N^+`, :math:`b\sim IG(1/2,1/2)`."""
     import pymc as pm
@@ -562,7 +548,7 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
         "state": list(panel.states),
     }
     with pm.Model(coords=coords) as model:
-        intercept = _prior("intercept", spec, dims="state")
+        intercept = pymc_prior("intercept", spec, dims="state")
         tau = pm.Deterministic("tau", _half_cauchy("tau", hs.tau0))
         lam = _half_cauchy("lambda", 1.0, dims=("shrunk_term", "state"))
         c2 = pm.InverseGamma("slab_c2", hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2)
@@ -574,7 +560,7 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
             "Xi", pt.concatenate([intercept[None, :], shrunk], axis=0), dims=("term", "state")
         )
         if spec.model.get("family_offsets", False):
-            offset_sigma = _prior("offset_sigma", spec, dims="state")
+            offset_sigma = pymc_prior("offset_sigma", spec, dims="state")
             if spec.model.get("offsets_centred", False):
                 delta = pm.Normal("delta", 0.0, offset_sigma, dims=("family", "state"))
             else:
@@ -585,7 +571,7 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
                 )
         else:
             delta = pt.zeros((n_fam, n_states))
-        sigma = pt.stack([_prior(f"sigma_{s}", spec) for s in panel.states])
+        sigma = pt.stack([pymc_prior(f"sigma_{s}", spec) for s in panel.states])
         # The smallest model's measurement y0 = u0 + noise (flat prior on u0) is the same
         # density as u0 = y0 + s z, z ~ N(0, 1). s is fixed (binomial + init_noise), not tied
         # to the fitted extra noise: tying them makes a funnel between sigma and every u0.

@@ -24,8 +24,9 @@ linear in :math:`x` this is the paper's quadratic in :math:`x` with vertex :math
 
 Hierarchy (non-centred): :math:`c_f = \mu_c + Z_f\beta + \tau_c z_f`, :math:`z_f\sim N(0,1)`,
 with :math:`Z_f` the centred and scaled family covariates (missing entries imputed as latent
-standard-normal values). Likelihood: each score :math:`y \sim N(\mu, \sqrt{\mu(1-\mu)/n +
-\sigma^2})` with :math:`n` the benchmark's item count.
+standard-normal values). Likelihood: each score :math:`y \sim N_{[0,1]}(\mu, \sqrt{\mu(1-\mu)/n +
+\sigma^2})`, a normal truncated to [0, 1], with :math:`n` the benchmark's item count
+(:mod:`bayescape.models._likelihood`).
 
 Variants (``[model] coupling``/``pooling`` in the spec): ``constant`` coupling
 (:math:`T_f = t_f + \gamma_f (R_f(x) - R_f(m_f))`, any sign: no transition), and ``pooled``
@@ -46,8 +47,9 @@ from scipy.special import expit
 
 from bayescape.data import BENCHMARKS
 from bayescape.errors import SpecError
+from bayescape.models._likelihood import sample_scores, score_likelihood
 from bayescape.models._panel import FamilyPanel
-from bayescape.models._spec import ModelSpec, Prior
+from bayescape.models._spec import ModelSpec, pymc_prior
 
 # ---------------------------------------------------------------------------------------------
 # Pure maths, shared by numpy (tests, prediction) and PyTensor (the PyMC graph)
@@ -103,30 +105,6 @@ def coupling(x, gamma, c):
 # PyMC wiring
 
 
-def _prior(name: str, spec: ModelSpec, **kwargs: Any) -> pm.Distribution:
-    try:
-        prior: Prior = spec.priors[name]
-    except KeyError:
-        raise SpecError(f"{spec.path}: [priors] needs an entry {name!r}") from None
-    if prior.dist == "normal":
-        return pm.Normal(name, mu=prior["mu"], sigma=prior["sigma"], **kwargs)
-    if prior.dist == "halfnormal":
-        return pm.HalfNormal(name, sigma=prior["sigma"], **kwargs)
-    return pm.Uniform(name, lower=prior["lower"], upper=prior["upper"], **kwargs)
-
-
-def _score_likelihood(name: str, mu, observed: np.ndarray, n_items: np.ndarray, sigma) -> None:
-    """Normal approximation to the binomial sampling error plus extra noise ``sigma``."""
-    p = pt.clip(mu, 1e-3, 1 - 1e-3)
-    pm.Normal(
-        name,
-        mu=mu,
-        sigma=pt.sqrt(p * (1 - p) / n_items + sigma**2),
-        observed=observed,
-        dims="model",
-    )
-
-
 def _covariate_matrix(panel: FamilyPanel) -> pt.TensorVariable:
     """Z with missing entries replaced by latent N(0, 1) values (Bayesian imputation)."""
     missing = panel.missing
@@ -138,27 +116,57 @@ def _covariate_matrix(panel: FamilyPanel) -> pt.TensorVariable:
     return pt.set_subtensor(pt.as_tensor_variable(z)[rows, cols], latent)
 
 
-def _reasoning_block(panel: FamilyPanel, spec: ModelSpec):
-    """Family reasoning curves (partially pooled level and log-slope), non-centred."""
-    f = panel.family_index
-    a_mu, a_sigma = _prior("a_mu", spec), _prior("a_sigma", spec)
-    a = pm.Deterministic("a", a_mu + a_sigma * pm.Normal("a_z", 0, 1, dims="family"), dims="family")
-    log_b_mu, log_b_sigma = _prior("log_b_mu", spec), _prior("log_b_sigma", spec)
-    b = pm.Deterministic(
-        "b", pt.exp(log_b_mu + log_b_sigma * pm.Normal("b_z", 0, 1, dims="family")), dims="family"
+CENTRABLE = ("a", "log_b", "t", "log_gamma")
+"""Family effects that ``[model] centred`` may list (the others stay non-centred)."""
+
+
+def _family_effect(name: str, mu, sigma, centred: bool):
+    r"""A partially pooled family effect :math:`\theta_f \sim N(\mu, \sigma)`.
+
+    Centred, :math:`\theta_f` is sampled directly (right when the data pin each family's value,
+    as HellaSwag pins the reasoning curve: the non-centred form then ties
+    :math:`z_f = (\theta_f - \mu)/\sigma` to the hyperparameters in a narrow ridge); non-centred,
+    :math:`\theta_f = \mu + \sigma z_f` with :math:`z_f \sim N(0, 1)` (right when the prior
+    dominates, where the centred form has a funnel in :math:`\sigma`).
+    """
+    if centred:
+        return pm.Normal(name, mu=mu, sigma=sigma, dims="family")
+    return pm.Deterministic(
+        name, mu + sigma * pm.Normal(f"{name}_z", 0, 1, dims="family"), dims="family"
     )
+
+
+def centred_effects(spec: ModelSpec) -> frozenset[str]:
+    """Family effects the spec samples centred (``[model] centred``), validated."""
+    names = spec.model.get("centred", [])
+    if not isinstance(names, list) or any(n not in CENTRABLE for n in names):
+        raise SpecError(
+            f"{spec.path}: [model] centred must be a list drawn from {list(CENTRABLE)}, "
+            f"got {names!r}"
+        )
+    return frozenset(names)
+
+
+def _reasoning_block(panel: FamilyPanel, spec: ModelSpec):
+    """Family reasoning curves (partially pooled level and log-slope)."""
+    f = panel.family_index
+    centred = centred_effects(spec)
+    a = _family_effect("a", pymc_prior("a_mu", spec), pymc_prior("a_sigma", spec), "a" in centred)
+    log_b = _family_effect(
+        "log_b", pymc_prior("log_b_mu", spec), pymc_prior("log_b_sigma", spec), "log_b" in centred
+    )
+    b = pm.Deterministic("b", pt.exp(log_b), dims="family")
     floor = BENCHMARKS[panel.reasoning_benchmark].floor
     r_mu = reasoning_curve(panel.x, floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
-    _score_likelihood(
-        "reasoning", r_mu, panel.reasoning, panel.n_reasoning, _prior("sigma_reasoning", spec)
+    score_likelihood(
+        "reasoning", r_mu, panel.reasoning, panel.n_reasoning, pymc_prior("sigma_reasoning", spec)
     )
     return floor, a, b
 
 
 def _truthfulness_anchor(spec: ModelSpec):
-    t_mu, t_sigma = _prior("t_mu", spec), _prior("t_sigma", spec)
-    return pm.Deterministic(
-        "t", t_mu + t_sigma * pm.Normal("t_z", 0, 1, dims="family"), dims="family"
+    return _family_effect(
+        "t", pymc_prior("t_mu", spec), pymc_prior("t_sigma", spec), "t" in centred_effects(spec)
     )
 
 
@@ -193,39 +201,38 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
         floor, a, b = _reasoning_block(panel, spec)
         t = _truthfulness_anchor(spec)
         if coupling_kind == "running":
-            mu_c, tau_c = _prior("mu_c", spec), _prior("tau_c", spec)
+            mu_c, tau_c = pymc_prior("mu_c", spec), pymc_prior("tau_c", spec)
             k = len(panel.covariates)
             shift = 0.0
             if k:
-                beta = _prior("beta", spec, dims="covariate")
+                beta = pymc_prior("beta", spec, dims="covariate")
                 shift = pt.dot(_covariate_matrix(panel), beta)
                 pm.Deterministic("beta_per_unit", beta / panel.z_scale, dims="covariate")
+            lg_mu, lg_sigma = pymc_prior("log_gamma_mu", spec), pymc_prior("log_gamma_sigma", spec)
+            log_gamma = _family_effect(
+                "log_gamma", lg_mu, lg_sigma, "log_gamma" in centred_effects(spec)
+            )
+            gamma = pm.Deterministic("gamma", pt.exp(log_gamma), dims="family")
             c = pm.Deterministic(
                 "c", mu_c + shift + tau_c * pm.Normal("c_z", 0, 1, dims="family"), dims="family"
-            )
-            lg_mu, lg_sigma = _prior("log_gamma_mu", spec), _prior("log_gamma_sigma", spec)
-            gamma = pm.Deterministic(
-                "gamma",
-                pt.exp(lg_mu + lg_sigma * pm.Normal("gamma_z", 0, 1, dims="family")),
-                dims="family",
             )
             t_mu = truthfulness_curve(
                 panel.x, floor, a[f], b[f], panel.anchor[f], t[f], gamma[f], c[f], PYTENSOR_OPS
             )
         else:
-            g_mu, g_sigma = _prior("gamma_mu", spec), _prior("gamma_sigma", spec)
+            g_mu, g_sigma = pymc_prior("gamma_mu", spec), pymc_prior("gamma_sigma", spec)
             gamma = pm.Deterministic(
                 "gamma", g_mu + g_sigma * pm.Normal("gamma_z", 0, 1, dims="family"), dims="family"
             )
             r_x = reasoning_curve(panel.x, floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
             r_m = reasoning_curve(panel.anchor[f], floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
             t_mu = t[f] + gamma[f] * (r_x - r_m)
-        _score_likelihood(
+        score_likelihood(
             "truthfulness",
             t_mu,
             panel.truthfulness,
             panel.n_truthfulness,
-            _prior("sigma_truthfulness", spec),
+            pymc_prior("sigma_truthfulness", spec),
         )
     return model
 
@@ -233,16 +240,16 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
 def _build_pooled(panel: FamilyPanel, spec: ModelSpec, coords: dict) -> pm.Model:
     """The paper's quadratic-vertex model: :math:`T = h + a (x - c)^2`, one c, no families."""
     with pm.Model(coords=coords) as model:
-        c = _prior("c_pooled", spec)
-        curvature = _prior("curvature", spec)
-        h = _prior("t_vertex", spec)
+        c = pymc_prior("c_pooled", spec)
+        curvature = pymc_prior("curvature", spec)
+        h = pymc_prior("t_vertex", spec)
         t_mu = h + curvature * (panel.x - c) ** 2
-        _score_likelihood(
+        score_likelihood(
             "truthfulness",
             t_mu,
             panel.truthfulness,
             panel.n_truthfulness,
-            _prior("sigma_truthfulness", spec),
+            pymc_prior("sigma_truthfulness", spec),
         )
     return model
 
@@ -269,7 +276,7 @@ def simulate_scores(
     Returns
     -------
     (reasoning, truthfulness)
-        Scores with binomial sampling noise plus the extra noise, clipped to [0, 1].
+        Scores drawn from the likelihood (:mod:`bayescape.models._likelihood`): in [0, 1].
     """
     f = panel.family_index
     floor = BENCHMARKS[panel.reasoning_benchmark].floor
@@ -279,12 +286,7 @@ def simulate_scores(
         panel.x, floor, a, b, panel.anchor[f], t, params["gamma"][f], params["c"][f]
     )
 
-    def noisy(mu: np.ndarray, n: np.ndarray, sigma: float) -> np.ndarray:
-        p = np.clip(mu, 1e-3, 1 - 1e-3)
-        sd = np.sqrt(p * (1 - p) / n + sigma**2)
-        return np.clip(mu + sd * rng.standard_normal(mu.shape), 0.0, 1.0)
-
     return (
-        noisy(r_mu, panel.n_reasoning, params["sigma_reasoning"]),
-        noisy(t_mu, panel.n_truthfulness, params["sigma_truthfulness"]),
+        sample_scores(r_mu, panel.n_reasoning, params["sigma_reasoning"], rng),
+        sample_scores(t_mu, panel.n_truthfulness, params["sigma_truthfulness"], rng),
     )
