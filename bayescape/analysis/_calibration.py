@@ -167,6 +167,7 @@ def calibration_fit(
         chains=chains,
         random_seed=seed,
         target_accept=float(spec.sampler.get("target_accept", 0.9)),
+        mass_matrix=spec.sampler.get("mass_matrix", "gradient"),
     )
     ranks, covered = posterior_ranks(
         idata.posterior.ds, simulation.truth, checked_variables(spec), n_ranks

@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from bayescape.errors import BayescapeError
+from bayescape.inference._sampling import MassMatrix, nutpie_options, reproducible_compilation
 
 ExecutorName = Literal["sequential", "local", "dask"]
 EXECUTORS: tuple[str, ...] = ("sequential", "local", "dask")
@@ -329,7 +330,8 @@ class ReusableModel:
             value = model.rvs_to_values[rv]
             data = np.asarray(getattr(value, "data", value), dtype=float)
             model.rvs_to_values[rv] = pytensor.shared(data, name=f"observed_{rv.name}")
-        self._compiled = nutpie.compile_pymc_model(model)
+        with reproducible_compilation():
+            self._compiled = nutpie.compile_pymc_model(model)
 
     def sample(
         self,
@@ -340,6 +342,7 @@ class ReusableModel:
         chains: int = 2,
         random_seed: int = 0,
         target_accept: float = 0.9,
+        mass_matrix: MassMatrix = "gradient",
     ) -> Any:
         """Posterior draws (ArviZ DataTree) given new values of the observed variables."""
         import nutpie
@@ -358,4 +361,5 @@ class ReusableModel:
             seed=random_seed,
             target_accept=target_accept,
             progress_bar=False,
+            **nutpie_options(mass_matrix),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Literal
 
@@ -90,8 +91,11 @@ def sample(
         kwargs["nuts"] = {"chain_method": "sequential"}
     elif sampler == "blackjax":
         kwargs["nuts"] = {"chain_method": "vectorized"}
-    elif sampler == "nutpie" and mass_matrix == "variance":
-        kwargs["nuts"] = {"use_grad_based_mass_matrix": False}
+    elif sampler == "nutpie":
+        kwargs["nuts"] = nutpie_options(mass_matrix)
+        # PyMC guesses half of os.cpu_count() (1 on a 2-core machine), which ran every chain
+        # on one thread; nutpie's chains are threads, so give it the cores this process may use
+        kwargs["cores"] = max(1, min(chains, available_cores()))
     if sampler == "nutpie" and has_jax_ops(model):
         # Numba cannot compile a JAX op (the dynamics model's diffrax solve): nutpie then
         # calls the model's JAX log-density and gradient (one compiled XLA function).
@@ -99,9 +103,27 @@ def sample(
     # Otherwise nutpie compiles the model with Numba (its default): for the phase model that is
     # faster to run than its JAX backend (5.5 s vs 101 s of sampling, measured).
     start = time.perf_counter()
-    with model, pytensor.config.change_flags(numba__fastmath=False):
+    with model, reproducible_compilation():
         idata = pm.sample(**kwargs)
     return idata, time.perf_counter() - start
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def reproducible_compilation():
+    """Context in which PyTensor compiles with Numba's ``fastmath`` off (see :func:`sample`)."""
+    return pytensor.config.change_flags(numba__fastmath=False)
+
+
+def nutpie_options(mass_matrix: MassMatrix) -> dict:
+    """``nutpie.sample`` keyword arguments for a mass-matrix choice."""
+    return {"use_grad_based_mass_matrix": mass_matrix == "gradient"}
 
 
 def has_jax_ops(model: pm.Model) -> bool:

@@ -24,3 +24,17 @@ def _model(name: str, families: list[str]):
 def test_the_dynamics_model_holds_a_jax_op_and_the_phase_model_does_not():
     assert has_jax_ops(_model("dynamics", ["OPT", "Pythia"]))
     assert not has_jax_ops(_model("phase", ["OPT", "Pythia", "BLOOM"]))
+
+
+@pytest.mark.behaviour
+def test_mass_matrix_option_is_nutpies_and_checked():
+    from bayescape.errors import BayescapeError
+    from bayescape.inference._sampling import nutpie_options, sample
+
+    model = _model("phase", ["OPT", "Pythia"])
+    with pytest.raises(BayescapeError, match="unknown mass_matrix 'diag'"):
+        sample(model, mass_matrix="diag")
+    with pytest.raises(BayescapeError, match="is a nutpie option"):
+        sample(model, sampler="numpyro", mass_matrix="variance")
+    assert nutpie_options("variance") == {"use_grad_based_mass_matrix": False}
+    assert nutpie_options("gradient") == {"use_grad_based_mass_matrix": True}
