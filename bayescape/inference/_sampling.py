@@ -122,8 +122,8 @@ def reproducible_compilation():
 
 
 def nutpie_options(mass_matrix: MassMatrix) -> dict:
-    """``nutpie.sample`` keyword arguments for a mass-matrix choice."""
-    return {"use_grad_based_mass_matrix": mass_matrix == "gradient"}
+    """``nutpie.sample`` keyword arguments for a mass-matrix choice (``draw_diag``: variances)."""
+    return {"adaptation": "diag" if mass_matrix == "gradient" else "draw_diag"}
 
 
 def has_jax_ops(model: pm.Model) -> bool:

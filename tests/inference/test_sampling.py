@@ -36,5 +36,5 @@ def test_mass_matrix_option_is_nutpies_and_checked():
         sample(model, mass_matrix="diag")
     with pytest.raises(BayescapeError, match="is a nutpie option"):
         sample(model, sampler="numpyro", mass_matrix="variance")
-    assert nutpie_options("variance") == {"use_grad_based_mass_matrix": False}
-    assert nutpie_options("gradient") == {"use_grad_based_mass_matrix": True}
+    assert nutpie_options("variance") == {"adaptation": "draw_diag"}
+    assert nutpie_options("gradient") == {"adaptation": "diag"}
