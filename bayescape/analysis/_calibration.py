@@ -53,6 +53,7 @@ from bayescape.models import (
     parse_spec,
     required_benchmarks,
 )
+from bayescape.models._likelihood import forward_sampling
 
 LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 """Central interval probabilities whose coverage is reported."""
@@ -112,7 +113,7 @@ def simulate(spec: ModelSpec, data: pd.DataFrame, n_sims: int, seed: int = 0) ->
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         model, _ = build_model(data, spec)
-    with model:
+    with model, forward_sampling():
         prior = pm.sample_prior_predictive(draws=n_sims, random_seed=seed)
     params = prior.prior.ds.isel(chain=0)
     predictive = prior.prior_predictive.ds.isel(chain=0)

@@ -11,6 +11,7 @@ import pymc as pm
 
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.models import ModelSpec, build_model, load_spec, required_benchmarks
+from bayescape.models._likelihood import forward_sampling
 
 
 def prior_predictive_check(
@@ -32,7 +33,7 @@ def prior_predictive_check(
         warnings.simplefilter("ignore", DataWarning)
         df = load_dataset(data, require_benchmarks=required_benchmarks(spec))
         pm_model, panel = build_model(df, spec)
-    with pm_model:
+    with pm_model, forward_sampling():
         prior = pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
     observed = {"reasoning": panel.reasoning, "truthfulness": panel.truthfulness}
     critical = None

@@ -69,7 +69,7 @@ from bayescape.analysis._intervals import eti
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
-from bayescape.models._likelihood import sample_scores, score_logpdf
+from bayescape.models._likelihood import forward_sampling, sample_scores, score_logpdf
 from bayescape.models._panel import raw_family_covariate
 from bayescape.models.phase import coupling, reasoning_curve, truthfulness_curve
 
@@ -268,10 +268,7 @@ def prior_predictive_scores(
     level = logger.level
     logger.setLevel(logging.WARNING)  # not "Sampling: [...]" on every call
     try:
-        with model, warnings.catch_warnings():
-            # the score likelihood's draws run in Python (scipy's truncated normal), which
-            # PyTensor reports as "object mode": expected, and only for forward sampling
-            warnings.filterwarnings("ignore", message="Numba will use object mode")
+        with model, forward_sampling():
             tree = pm.sample_prior_predictive(draws=draws, random_seed=seed)
     finally:
         logger.setLevel(level)

@@ -147,10 +147,9 @@ def centred_effects(spec: ModelSpec) -> frozenset[str]:
     return frozenset(names)
 
 
-def _reasoning_block(panel: FamilyPanel, spec: ModelSpec):
+def _reasoning_block(panel: FamilyPanel, spec: ModelSpec, centred: frozenset[str]):
     """Family reasoning curves (partially pooled level and log-slope)."""
     f = panel.family_index
-    centred = centred_effects(spec)
     a = _family_effect("a", pymc_prior("a_mu", spec), pymc_prior("a_sigma", spec), "a" in centred)
     log_b = _family_effect(
         "log_b", pymc_prior("log_b_mu", spec), pymc_prior("log_b_sigma", spec), "log_b" in centred
@@ -164,9 +163,9 @@ def _reasoning_block(panel: FamilyPanel, spec: ModelSpec):
     return floor, a, b
 
 
-def _truthfulness_anchor(spec: ModelSpec):
+def _truthfulness_anchor(spec: ModelSpec, centred: frozenset[str]):
     return _family_effect(
-        "t", pymc_prior("t_mu", spec), pymc_prior("t_sigma", spec), "t" in centred_effects(spec)
+        "t", pymc_prior("t_mu", spec), pymc_prior("t_sigma", spec), "t" in centred
     )
 
 
@@ -198,8 +197,9 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
         )
     f = panel.family_index
     with pm.Model(coords=coords) as model:
-        floor, a, b = _reasoning_block(panel, spec)
-        t = _truthfulness_anchor(spec)
+        centred = centred_effects(spec)
+        floor, a, b = _reasoning_block(panel, spec, centred)
+        t = _truthfulness_anchor(spec, centred)
         if coupling_kind == "running":
             mu_c, tau_c = pymc_prior("mu_c", spec), pymc_prior("tau_c", spec)
             k = len(panel.covariates)
@@ -209,9 +209,7 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
                 shift = pt.dot(_covariate_matrix(panel), beta)
                 pm.Deterministic("beta_per_unit", beta / panel.z_scale, dims="covariate")
             lg_mu, lg_sigma = pymc_prior("log_gamma_mu", spec), pymc_prior("log_gamma_sigma", spec)
-            log_gamma = _family_effect(
-                "log_gamma", lg_mu, lg_sigma, "log_gamma" in centred_effects(spec)
-            )
+            log_gamma = _family_effect("log_gamma", lg_mu, lg_sigma, "log_gamma" in centred)
             gamma = pm.Deterministic("gamma", pt.exp(log_gamma), dims="family")
             c = pm.Deterministic(
                 "c", mu_c + shift + tau_c * pm.Normal("c_z", 0, 1, dims="family"), dims="family"
