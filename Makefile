@@ -1,12 +1,19 @@
-# Two commands do all set-up on a fresh machine:
-#   make demo   fit the default phase model on the shipped leaderboard_v1 data, print N_c per family
-#   make test   run the default test suite
-# Both create .venv with Python 3.12 (PyMC 6 needs >= 3.12) and install the locked versions.
+# Set-up on a fresh machine, one profile per goal (each a layer on the previous, in one .venv):
+#   make demo            core only: fit the default phase model on leaderboard_v1, print N_c per family
+#   make test            core + dev + docs extras: run the default test suite (the README's command)
+#   make test-internals  core + dev + internals extras (torch, transformers): run tests/internals
+# Python 3.12 (PyMC 6 needs >= 3.12); every install is constrained by requirements.lock.
 
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip install --quiet -c requirements.lock
 PYTEST_ARGS ?= -m "not slow" -n 2
+INTERNALS_PYTEST_ARGS ?= -m "not slow" -n 2
+
+# One stamp per profile: a profile is reinstalled when pyproject.toml or requirements.lock change.
+CORE      := $(VENV)/.installed-core
+TESTING   := $(VENV)/.installed-test
+INTERNALS := $(VENV)/.installed-internals
 
 # python3.12 may be a pyenv shim that refuses to run without PYENV_VERSION: try it, then pyenv's own copies.
 PY312 := $(shell for c in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
@@ -17,18 +24,30 @@ PY312 := $(shell for c in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12
 # otherwise those two tests skip with a reason.
 TEST_DEBS := chromium texlive-latex-base texlive-latex-recommended texlive-science
 
-.PHONY: demo test test-deps lint venv clean
+.PHONY: demo test test-internals test-deps lint venv clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(BIN)/python:
 	@test -n "$(PY312)" || { echo "error: Python 3.12 not found (tried python3.12 and ~/.pyenv/versions/3.12*)"; exit 1; }
 	$(PY312) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev,docs,internals]"
-	@touch $(STAMP)
 
-venv: $(STAMP)
+$(CORE): pyproject.toml requirements.lock | $(BIN)/python
+	$(PIP) -e .
+	@touch $@
 
-demo: $(STAMP)
+$(TESTING): $(CORE)
+	$(PIP) -e ".[dev,docs]"
+	@touch $@
+
+# torch from PyPI is its CUDA build (about 4.5 GB with the nvidia-* wheels it pulls in; no CPU-only
+# wheel is on PyPI for Linux x86_64), so only this target installs it.
+$(INTERNALS): $(CORE)
+	$(PIP) -e ".[dev,internals]"
+	@touch $@
+
+venv: $(CORE)
+
+demo: $(CORE)
 	$(BIN)/bayescape fit --out results/phase_leaderboard_v1.nc
 
 test-deps:
@@ -40,10 +59,15 @@ test-deps:
 	        --no-install-recommends $(TEST_DEBS) >/dev/null; \
 	else echo "note: chromium or LaTeX missing; the HTML and LaTeX rendering tests will skip"; fi
 
-test: $(STAMP) test-deps
+test: $(TESTING) test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# The internals tests skip when torch is missing (as in `make test` on the lean profile); here a
+# missing extra is an error instead (tests/internals/conftest.py reads BAYESCAPE_REQUIRE_INTERNALS).
+test-internals: $(INTERNALS)
+	BAYESCAPE_REQUIRE_INTERNALS=1 $(BIN)/python -m pytest tests/internals $(INTERNALS_PYTEST_ARGS)
+
+lint: $(TESTING)
 	$(BIN)/ruff check bayescape tests benchmarks data
 	$(BIN)/ruff format --check bayescape tests benchmarks data
 

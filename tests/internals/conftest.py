@@ -1,14 +1,32 @@
 """Fixtures of the internals tests: tiny random models of three layouts saved to folders.
 
-They skip with a reason when torch or transformers is not installed.
+They skip with a reason when torch or transformers is not installed, except under
+``BAYESCAPE_REQUIRE_INTERNALS=1`` (``make test-internals``), where a missing extra stops the run
+instead of turning every test into a skip.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from pathlib import Path
 
 import pytest
-from tiny_models import ARCHITECTURES, build_model, build_tokenizer, require_extra
+from tiny_models import ARCHITECTURES, EXTRA, build_model, build_tokenizer, require_extra
+
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``BAYESCAPE_REQUIRE_INTERNALS=1`` a missing extra is a usage error, not a skip."""
+    if os.environ.get("BAYESCAPE_REQUIRE_INTERNALS") != "1":
+        return
+    missing = [name for name in EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise pytest.UsageError(
+            f"BAYESCAPE_REQUIRE_INTERNALS=1 but {', '.join(missing)} not installed: run "
+            "'make test-internals' (it installs the internals extra) or "
+            "pip install -e '.[internals]'"
+        )
 
 
 @pytest.fixture(scope="session")

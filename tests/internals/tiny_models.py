@@ -16,10 +16,14 @@ ARCHITECTURES = ("gpt_neox", "llama", "opt")
 EXTRA_WORDS = "yes no true false red blue green cat dog paris london the answer is".split()
 
 
+EXTRA = ("torch", "transformers", "tokenizers")
+"""The modules of the internals extra the tests need."""
+
+
 def require_extra() -> None:
     """Skip unless the internals extra (torch, transformers, tokenizers) is installed."""
-    for name in ("torch", "transformers", "tokenizers"):
-        pytest.importorskip(name, reason=f"{name} not installed: pip install -e '.[internals]'")
+    for name in EXTRA:
+        pytest.importorskip(name, reason=f"{name} not installed: make test-internals")
 
 
 def _vocabulary() -> list[str]:
