@@ -1,11 +1,11 @@
 """Rebuild the curated datasets in ``data/`` from the raw public files.
 
-The raw files live in ``shared/data/raw`` of the project's steering repository (see its
-``SOURCES.md``); they are not needed at run time. Every correction applied here is listed in
+The raw files live in ``data/raw`` of the repository (see its ``SOURCES.md``; the source
+distribution carries them too); they are not needed at run time. Every correction applied here is listed in
 ``data/README.md`` and recorded per row in the ``corrections`` column, so each curated value
 traces back to a raw value or to a documented fix.
 
-Run ``bayescape data build --raw PATH/TO/raw [--out data]``.
+Run ``bayescape data build --raw data/raw --out data`` from the repository root.
 """
 
 from __future__ import annotations
@@ -353,7 +353,7 @@ def build_all(raw: Path, out: Path) -> list[str]:
     if absent:
         raise BayescapeError(
             f"{raw} is not the raw data folder: {', '.join(absent)} not found. Pass the folder "
-            "that holds SOURCES.md (shared/data/raw of the steering repository)."
+            "that holds SOURCES.md (data/raw in the repository)."
         )
     out.mkdir(parents=True, exist_ok=True)
     leaderboard, log = build_leaderboard_v1(raw)

@@ -13,7 +13,6 @@ from bayescape.cli import main
 
 pytestmark = pytest.mark.behaviour
 
-RAW = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
 GOOD = """\
 model,family,params,hellaswag,truthfulqa
 a-1b,A,1e9,0.50,0.40
@@ -129,9 +128,8 @@ def test_build_refuses_a_wrong_raw_folder(capsys, tmp_path):
     assert "is not the raw data folder" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not RAW.is_dir(), reason=f"raw sources not present at {RAW}")
-def test_build_prints_the_log(capsys, tmp_path):
-    assert main(["data", "build", "--raw", str(RAW), "--out", str(tmp_path)]) == 0
+def test_build_prints_the_log(capsys, tmp_path, raw_dir):
+    assert main(["data", "build", "--raw", str(raw_dir), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "dropped RWKV/rwkv-raven-14b: instruction-tuned (Raven), not a base model" in out
     assert out.rstrip().endswith(f"wrote {tmp_path}/")

@@ -2,13 +2,12 @@
 
 These read the committed CSV files directly (no validation layer in between), so they check
 what users get. Tests marked ``math`` compare against the raw public files, an independent
-reference, and are skipped when ``shared/data/raw`` is absent.
+reference (``data/raw``, the ``raw_dir`` fixture).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,11 +15,6 @@ import pytest
 
 from bayescape._resources import resource_dir
 from bayescape.data import BENCHMARKS
-
-RAW = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "raw"
-needs_raw = pytest.mark.skipif(
-    not RAW.is_dir(), reason=f"raw sources not present at {RAW} (only in a full project checkout)"
-)
 
 
 def shipped(name: str) -> pd.DataFrame:
@@ -200,9 +194,8 @@ def test_model_release_year_overrides_the_family_year(leaderboard):
 
 
 @pytest.mark.math
-@needs_raw
-def test_leaderboard_scores_equal_the_raw_obsscaling_values(leaderboard):
-    raw = pd.read_csv(RAW / "obsscaling" / "base_llm_benchmark_eval.csv").set_index("Model")
+def test_leaderboard_scores_equal_the_raw_obsscaling_values(leaderboard, raw_dir):
+    raw = pd.read_csv(raw_dir / "obsscaling" / "base_llm_benchmark_eval.csv").set_index("Model")
     raw = raw.drop(index="RWKV/rwkv-raven-14b")
     names = {
         "HellaSwag": "hellaswag",
@@ -225,9 +218,8 @@ def test_leaderboard_scores_equal_the_raw_obsscaling_values(leaderboard):
 
 
 @pytest.mark.math
-@needs_raw
-def test_uncorrected_sizes_equal_the_raw_nominal_sizes(leaderboard):
-    raw = pd.read_csv(RAW / "obsscaling" / "base_llm_benchmark_eval.csv").set_index("Model")
+def test_uncorrected_sizes_equal_the_raw_nominal_sizes(leaderboard, raw_dir):
+    raw = pd.read_csv(raw_dir / "obsscaling" / "base_llm_benchmark_eval.csv").set_index("Model")
     plain = leaderboard[~leaderboard["corrections"].fillna("").str.contains("size|MoE")]
     np.testing.assert_array_equal(plain["params"], raw.loc[plain.index, "Model Size (B)"] * 1e9)
 
@@ -244,9 +236,8 @@ def test_cape63_is_the_published_table(cape63):
 
 
 @pytest.mark.math
-@needs_raw
-def test_cape63_values_equal_the_raw_json_divided_by_100(cape63):
-    models = json.loads((RAW / "cape_scaling" / "base_models_consolidated.json").read_text())
+def test_cape63_values_equal_the_raw_json_divided_by_100(cape63, raw_dir):
+    models = json.loads((raw_dir / "cape_scaling" / "base_models_consolidated.json").read_text())
     models = models["models"]
     assert list(cape63["model"]) == [m["name"] for m in models]
     assert list(cape63["family"]) == [m["family"] for m in models]

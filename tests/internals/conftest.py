@@ -15,7 +15,6 @@ import pytest
 from tiny_models import ARCHITECTURES, EXTRA, build_model, build_tokenizer, require_extra
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     """Under ``BAYESCAPE_REQUIRE_INTERNALS=1`` a missing extra is a usage error, not a skip."""
     if os.environ.get("BAYESCAPE_REQUIRE_INTERNALS") != "1":
