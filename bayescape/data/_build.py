@@ -1,9 +1,9 @@
 """Rebuild the curated datasets in ``data/`` from the raw public files.
 
 The raw files live in ``data/raw`` of the repository (see its ``SOURCES.md``; the source
-distribution carries them too); they are not needed at run time. Every correction applied here is listed in
-``data/README.md`` and recorded per row in the ``corrections`` column, so each curated value
-traces back to a raw value or to a documented fix.
+distribution carries them too); they are not needed at run time. Every correction applied here
+is listed in ``data/README.md`` and recorded per row in the ``corrections`` column, so each
+curated value traces back to a raw value or to a documented fix.
 
 Run ``bayescape data build --raw data/raw --out data`` from the repository root.
 """

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-pytest.importorskip("torch", reason="torch not installed: pip install -e '.[internals]'")
+pytest.importorskip("torch", reason="torch not installed: make test-internals installs it")
 pytest.importorskip("transformers", reason="transformers not installed")
 
 from bayescape.cli import main

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("torch", reason="torch not installed: pip install -e '.[internals]'")
+pytest.importorskip("torch", reason="torch not installed: make test-internals installs it")
 pytest.importorskip("transformers", reason="transformers not installed")
 
 from bayescape.internals import InternalsError, default_prompts, load_prompts, load_statements

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("torch", reason="torch not installed: pip install -e '.[internals]'")
+pytest.importorskip("torch", reason="torch not installed: make test-internals installs it")
 pytest.importorskip("transformers", reason="transformers not installed")
 
 import torch

@@ -23,7 +23,7 @@ EXTRA = ("torch", "transformers", "tokenizers")
 def require_extra() -> None:
     """Skip unless the internals extra (torch, transformers, tokenizers) is installed."""
     for name in EXTRA:
-        pytest.importorskip(name, reason=f"{name} not installed: make test-internals")
+        pytest.importorskip(name, reason=f"{name} not installed: make test-internals installs it")
 
 
 def _vocabulary() -> list[str]:
