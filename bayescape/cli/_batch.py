@@ -7,7 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from bayescape.inference import EXECUTORS
+from bayescape._config import EXECUTORS
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import sys
 import warnings
 
 from bayescape._config import SAMPLERS
-from bayescape.data import DataWarning
+from bayescape.errors import DataWarning
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -26,7 +26,7 @@ from bayescape.data._schema import (
     REQUIRED_COLUMNS,
     item_column,
 )
-from bayescape.errors import DataValidationError
+from bayescape.errors import DataValidationError, DataWarning
 
 DEFAULT_DATASET = "leaderboard_v1"
 
@@ -51,10 +51,6 @@ _SIZE_COLUMNS = ("params", "params_total", "params_active")
 _BILLIONS_BELOW = 1e5  # no language model has fewer parameters; a smaller count is in billions
 _TRUE = {"true", "1", "1.0", "yes", "y", "t"}
 _FALSE = {"false", "0", "0.0", "no", "n", "f"}
-
-
-class DataWarning(UserWarning):
-    """Something in a dataset is usable but worth knowing (e.g. a family with one model)."""
 
 
 @dataclass
