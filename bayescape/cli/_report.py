@@ -14,6 +14,7 @@ import re
 import sys
 from pathlib import Path
 
+from bayescape.cli import _options as opt
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 
@@ -90,10 +91,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="family to draw (phase-diagram, coupling, trajectories: default the 8 largest; "
         "eigenvalues: default all; repeatable)",
     )
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--seed", type=int, default=0, help="seed of replicated draws (ppc, prior)")
-    p.add_argument("--prior-draws", type=int, default=200, help="prior draws (prior; 200)")
-    p.add_argument("--dpi", type=int, default=None, help="resolution of PNG output")
+    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws (ppc, prior)")
+    p.add_argument(
+        "--prior-draws", type=opt.positive_int, default=200, help="prior draws (prior; 200)"
+    )
+    p.add_argument("--dpi", type=opt.positive_int, default=None, help="resolution of PNG output")
     p.set_defaults(func=_plot)
 
     p = sub.add_parser(
@@ -120,8 +123,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="|".join(_FIGURES),
         help="include only this figure (repeatable; default: all)",
     )
-    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of replicated draws")
+    p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
+    p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws")
     p.add_argument(
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
     )
@@ -168,13 +171,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--prob",
-        type=float,
+        type=opt.probability,
         default=None,
         help="interval probability (default 0.95 phase, 0.9 dynamics)",
     )
-    p.add_argument("--draws", type=int, default=20_000, help="phase: new-family draws (20000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
+    p.add_argument(
+        "--draws", type=opt.positive_int, default=20_000, help="phase: new-family draws (20000)"
+    )
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed (0)")
+    p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_predict)
 
@@ -205,9 +210,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FAMILY.toml|csv",
         help="the model's family, described by covariates",
     )
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
+    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed (0)")
+    p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=_diagnose)
 
@@ -217,8 +222,13 @@ def _result_argument(p: argparse.ArgumentParser) -> None:
 
 
 def _number_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sig", type=int, default=2, help="significant figures of estimates (2)")
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
+    p.add_argument(
+        "--sig",
+        type=opt.significant_figures,
+        default=2,
+        help="significant figures of estimates (2)",
+    )
+    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
     p.add_argument(
         "--interval",
         default="eti",
@@ -337,8 +347,6 @@ def _plot(args: argparse.Namespace) -> int:
     suffix = Path(args.out).suffix.lower().lstrip(".")
     if suffix not in FIGURE_FORMATS:
         raise BayescapeError(f"--out {args.out}: end the name in .png, .pdf or .svg")
-    if not 0 < args.prob < 1:
-        raise BayescapeError(f"--prob {args.prob} must be between 0 and 1")
     options: dict = {}
     with_families = {"phase-diagram", "coupling", "trajectories", "eigenvalues"}
     if kind in with_families and args.family:
@@ -352,8 +360,6 @@ def _plot(args: argparse.Namespace) -> int:
     if kind in {"ppc", "prior"}:
         options["seed"] = args.seed
     if kind == "prior":
-        if args.prior_draws < 1:
-            raise BayescapeError("--prior-draws must be at least 1")
         options["draws"] = args.prior_draws
     result = _load(args.result)
     model_kind = str(result.spec.model.get("kind", "phase"))
