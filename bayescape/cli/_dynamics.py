@@ -12,6 +12,7 @@ import json
 import sys
 
 from bayescape.cli import _options as opt
+from bayescape.cli._terminal import WIDTH
 from bayescape.errors import BayescapeError
 
 
@@ -67,7 +68,9 @@ def emit_frames(frames: dict, as_json: bool) -> None:
         return
     for name, frame in frames.items():
         print(f"\n{name}")
-        print(frame.to_string(index=False) if hasattr(frame, "to_string") else frame)
+        print(
+            frame.to_string(index=False, line_width=WIDTH) if hasattr(frame, "to_string") else frame
+        )
 
 
 def _terms(args: argparse.Namespace) -> int:

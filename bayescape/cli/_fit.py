@@ -33,15 +33,6 @@ PROB = 0.95
 """Probability of every interval ``fit`` and ``summary`` print."""
 
 
-def output_options(p: argparse.ArgumentParser) -> None:
-    """``--wide`` and ``--json``, shared by the commands that print a result."""
-    form = p.add_mutually_exclusive_group()
-    form.add_argument(
-        "--wide", action="store_true", help="every column, full notes, no width limit"
-    )
-    form.add_argument("--json", action="store_true", help="machine-readable output (stdout)")
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``fit`` and ``summary`` commands."""
     p = sub.add_parser(
@@ -86,7 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="no progress bar, no data notes (what is ignored of your input is still said)",
     )
-    output_options(p)
+    opt.output_options(p)
     p.add_argument(
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
     )
@@ -98,7 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Summarise a result written by 'bayescape fit --out'.",
     )
     p.add_argument("result", help="netCDF file written by 'bayescape fit --out'")
-    output_options(p)
+    opt.output_options(p)
     p.add_argument(
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
     )

@@ -99,3 +99,10 @@ def positive_real(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
+
+
+def output_options(p: argparse.ArgumentParser) -> None:
+    """``--wide`` and ``--json``, shared by the commands that print a result."""
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--wide", action="store_true", help="every column and note, no width limit")
+    form.add_argument("--json", action="store_true", help="machine-readable output (stdout)")

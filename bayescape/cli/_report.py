@@ -8,13 +8,14 @@ Each command loads a saved result, calls the library (``bayescape.report`` and
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import re
 import sys
 from pathlib import Path
 
 from bayescape.cli import _options as opt
+from bayescape.cli._predictions import diagnosis_lines, prediction_lines
+from bayescape.cli._terminal import print_json
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
 
@@ -180,7 +181,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=opt.seed, default=0, help="random seed (0)")
     p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    opt.output_options(p)
     p.set_defaults(func=_predict)
 
     p = sub.add_parser(
@@ -213,7 +214,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
     p.add_argument("--seed", type=opt.seed, default=0, help="random seed (0)")
     p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    opt.output_options(p)
     p.set_defaults(func=_diagnose)
 
 
@@ -420,16 +421,17 @@ def _predict(args: argparse.Namespace) -> int:
         family, sizes, data=args.data, prob=args.prob, n_draws=args.draws, seed=args.seed
     )
     if args.json:
-        print(json.dumps(prediction.to_dict(), indent=2))
+        print_json(prediction.to_dict())
         return 0
-    from bayescape.report import prediction_text
-
     panel = result.panel
-    print(
-        prediction_text(
-            prediction, panel.reasoning_benchmark, panel.truthfulness_benchmark, sig=args.sig
-        )
+    lines = prediction_lines(
+        prediction,
+        panel.reasoning_benchmark,
+        panel.truthfulness_benchmark,
+        sig=args.sig,
+        wide=args.wide,
     )
+    print("\n".join(lines))
     return 0
 
 
@@ -468,7 +470,6 @@ def _predict_dynamics(args: argparse.Namespace, result, sizes: list[float] | Non
 
 def _diagnose(args: argparse.Namespace) -> int:
     from bayescape.analysis import diagnose_model, read_family
-    from bayescape.report import diagnosis_text
 
     size = parse_size(args.size)
     family = read_family(args.covariates) if args.covariates else None
@@ -495,7 +496,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     if args.json:
-        print(json.dumps(diagnosis.to_dict(), indent=2))
+        print_json(diagnosis.to_dict())
     else:
-        print(diagnosis_text(diagnosis, sig=args.sig))
+        print("\n".join(diagnosis_lines(diagnosis, sig=args.sig, wide=args.wide)))
     return 0
