@@ -83,8 +83,8 @@ def _load_result(path: Path) -> tuple[pd.DataFrame | None, dict[str, float] | No
             row = pooled_rows.iloc[0]
             pooled = {
                 "median": row["nc_median"],
-                "low": row["nc_hdi_low"],
-                "high": row["nc_hdi_high"],
+                "low": row["nc_eti_low"],
+                "high": row["nc_eti_high"],
             }
             return None, pooled
         return table, None
