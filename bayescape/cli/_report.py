@@ -8,7 +8,6 @@ Each command loads a saved result, calls the library (``bayescape.report`` and
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from bayescape.cli import _options as opt
 from bayescape.cli._predictions import diagnosis_lines, prediction_lines
 from bayescape.cli._terminal import print_json
 from bayescape.data import BENCHMARKS
+from bayescape.data._checks import score_problem, size_problem
 from bayescape.errors import BayescapeError
 
 _TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
@@ -257,10 +257,9 @@ def parse_size(text: str) -> float:
     if not match:
         raise BayescapeError(f"size {text!r} is not a parameter count; write 4e9 or 4B")
     value = float(match.group(1)) * _SUFFIX.get(match.group(2).lower(), 1.0)
-    if not value > 0 or not math.isfinite(value):
-        raise BayescapeError(f"size {text!r} must be a positive parameter count")
-    if value < 1e3:
-        raise BayescapeError(f"size {text!r} is tiny: give parameters (7e9 or 7B), not billions")
+    problem = size_problem(value)
+    if problem:
+        raise BayescapeError(f"size {text.strip()!r}: {problem}")
     return value
 
 
@@ -275,14 +274,11 @@ def _parse_score(text: str, option: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise BayescapeError(
-            f"{option} {text!r} is not a number; give a fraction like 0.842"
-        ) from None
-    if 1 < value <= 100:
-        raise BayescapeError(f"{option} {text} looks like a percentage; give {value / 100:g}")
-    if not 0 < value < 1:
-        raise BayescapeError(f"{option} {text} must be a fraction between 0 and 1")
-    return value
+        value = text  # type: ignore[assignment]  # score_problem says it is not a number
+    problem = score_problem(value, open_interval=True)
+    if problem:
+        raise BayescapeError(f"{option} {problem}")
+    return float(value)
 
 
 def _load(path: str):
