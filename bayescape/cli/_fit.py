@@ -98,7 +98,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _fit(args: argparse.Namespace) -> int:
     from bayescape.analysis import fit
+    from bayescape.models import load_spec
 
+    spec = load_spec(args.model)  # a bad spec stops here, before any message about fitting
     with warnings.catch_warnings():
         if args.quiet:
             warnings.simplefilter("ignore", DataWarning)
@@ -106,7 +108,7 @@ def _fit(args: argparse.Namespace) -> int:
         print(f"fitting model {args.model!r} to {args.data!r} ...", file=sys.stderr)
         with stdout_to_stderr():
             result = fit(
-                args.model,
+                spec,
                 args.data,
                 sampler=args.sampler,
                 draws=args.draws,
