@@ -2,3 +2,6 @@
 
 SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
 """NUTS backends :func:`bayescape.inference.sample` accepts."""
+
+EXECUTORS: tuple[str, ...] = ("sequential", "local", "dask")
+"""Where the batch commands run their fits (:func:`bayescape.inference.run_batch`)."""

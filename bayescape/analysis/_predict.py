@@ -66,8 +66,9 @@ from scipy.special import logsumexp
 
 from bayescape.analysis._critical import UNITS
 from bayescape.analysis._intervals import eti
-from bayescape.data import BENCHMARKS
-from bayescape.errors import BayescapeError
+from bayescape.data import BENCHMARKS, FAMILY_COVARIATES
+from bayescape.data._checks import score_problem, size_problem
+from bayescape.errors import BayescapeError, unknown_names
 from bayescape.inference import FitResult
 from bayescape.models._likelihood import forward_sampling, sample_scores, score_logpdf
 from bayescape.models._panel import raw_family_covariate
@@ -311,30 +312,56 @@ class NewFamily:
     models: pd.DataFrame = field(default_factory=lambda: pd.DataFrame({"params": []}))
 
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.attributes) - set(FAMILY_KEYS) - {"name"})
-        if unknown:
-            raise BayescapeError(
-                f"unknown family key(s) {', '.join(unknown)}; use {', '.join(FAMILY_KEYS[1:])}"
-            )
+        # the same checks as a dataset's cells (bayescape.data._checks), and no unknown names
+        for problem in (
+            unknown_names(self.attributes, FAMILY_KEYS, what="family key", where="[family]"),
+            unknown_names(
+                self.covariates, FAMILY_COVARIATES, what="covariate", where="[covariates]"
+            ),
+        ):
+            if problem:
+                raise BayescapeError(problem)
         if len(self.models) and "params" not in self.models.columns:
             raise BayescapeError("every listed model needs its size: a 'params' column/key")
-        if len(self.models):
-            params = pd.to_numeric(self.models["params"], errors="coerce")
-            if not (params > 0).all():
-                raise BayescapeError("'params' must be a positive parameter count (7e9, not 7)")
-        for bench in BENCHMARKS:
-            if bench in self.models.columns:
-                s = pd.to_numeric(self.models[bench], errors="coerce").dropna()
-                bad = s[(s < 0) | (s > 1)]
-                if len(bad):
-                    raise BayescapeError(
-                        f"{bench} scores must be fractions in [0, 1], got {bad.iloc[0]:g}"
-                        + (
-                            f": give {bad.iloc[0] / 100:g}, not {bad.iloc[0]:g}"
-                            if bad.iloc[0] <= 100
-                            else ""
-                        )
-                    )
+        columns = [c for c in ("params", *BENCHMARKS) if c in self.models.columns]
+        for i, row in enumerate(self.models[columns].itertuples(index=False)):
+            for column, value in zip(columns, row, strict=True):
+                number = pd.to_numeric(value, errors="coerce")
+                if column != "params" and pd.isna(value):
+                    continue  # a score not measured
+                check = size_problem if column == "params" else score_problem
+                problem = check(float(number) if not pd.isna(number) else value)
+                if problem:
+                    raise BayescapeError(f"model {i + 1}, {column}: {problem}")
+
+    def half_measured(self, reasoning: str, truthfulness: str) -> str | None:
+        """A note when listed models have one of the two scores only, else None.
+
+        Such a model is treated as unmeasured (the prediction is not conditioned on its
+        score): the note says how many and why, so a missing ``truthfulqa`` column is not lost
+        without a word.
+        """
+
+        def scored(bench: str) -> np.ndarray:
+            if bench not in self.models.columns:
+                return np.zeros(len(self.models), dtype=bool)
+            return pd.to_numeric(self.models[bench], errors="coerce").notna().to_numpy()
+
+        has_r, has_t = scored(reasoning), scored(truthfulness)
+        n = int((has_r ^ has_t).sum())
+        if not n:
+            return None
+        absent = [b for b in (reasoning, truthfulness) if b not in self.models.columns]
+        why = (
+            f"there is no {absent[0]} column"
+            if absent
+            else f"each lacks its {reasoning} or its {truthfulness} score"
+        )
+        return (
+            f"{n} of {len(self.models)} listed model(s) have one of {reasoning} and "
+            f"{truthfulness} only ({why}): they are treated as unmeasured, the prediction is "
+            "not conditioned on them; give both scores to use them"
+        )
 
     def measured(self, reasoning: str, truthfulness: str) -> pd.DataFrame:
         """The listed models with both scores: ``params``, ``reasoning``, ``truthfulness``."""
@@ -439,21 +466,28 @@ def read_family(path: str | Path) -> NewFamily:
             "and [[models]]"
         )
     family = dict(doc.get("family", {}))
+    problem = unknown_names(family, FAMILY_KEYS, what="key", where=f"{path}: [family]")
+    if problem:
+        raise BayescapeError(problem)
     name = str(family.pop("name", path.stem))
     covariates = doc.get("covariates", {})
+    problem = unknown_names(
+        covariates, FAMILY_COVARIATES, what="covariate", where=f"{path}: [covariates]"
+    )
+    if problem:
+        raise BayescapeError(problem)
     for key, value in covariates.items():
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise BayescapeError(f"{path}: [covariates] {key} = {value!r} must be a number")
     models = doc.get("models", [])
     if not isinstance(models, list) or not all(isinstance(m, dict) for m in models):
         raise BayescapeError(f"{path}: models must be a [[models]] array of tables")
-    for m in models:
-        bad = sorted(set(m) - set(MODEL_KEYS) - set(BENCHMARKS))
-        if bad:
-            raise BayescapeError(
-                f"{path}: unknown model key(s) {', '.join(bad)}; use {', '.join(MODEL_KEYS)} "
-                f"and benchmark names ({', '.join(BENCHMARKS)})"
-            )
+    for i, m in enumerate(models):
+        problem = unknown_names(
+            m, [*MODEL_KEYS, *BENCHMARKS], what="key", where=f"{path}: [[models]] entry {i + 1}"
+        )
+        if problem:
+            raise BayescapeError(problem)
     frame = pd.DataFrame(models) if models else pd.DataFrame({"params": []})
     try:
         return NewFamily(
@@ -786,6 +820,9 @@ def _simulate(
     raw = np.array([values[n] for n in panel.covariates], dtype=float)
     z = (raw - panel.z_center) / panel.z_scale if len(raw) else raw
     measured = family.measured(panel.reasoning_benchmark, panel.truthfulness_benchmark)
+    ignored = family.half_measured(panel.reasoning_benchmark, panel.truthfulness_benchmark)
+    if ignored:
+        notes.append(ignored)
     listed = pd.to_numeric(family.models["params"], errors="coerce").dropna()
     anchor = (
         float(np.median(np.log10(listed.to_numpy(dtype=float))))
@@ -854,8 +891,12 @@ def _simulate(
 
 def _check_sizes(sizes: Sequence[float]) -> np.ndarray:
     out = np.asarray(sizes, dtype=float).ravel()
-    if not len(out) or not np.isfinite(out).all() or not (out > 0).all():
-        raise BayescapeError("sizes must be positive parameter counts, e.g. 1e9,7e9,70e9")
+    if not len(out):
+        raise BayescapeError("sizes: give at least one parameter count, e.g. 1e9,7e9,70e9")
+    for value in out:
+        problem = size_problem(float(value))
+        if problem:
+            raise BayescapeError(f"size {problem}")
     return out
 
 
@@ -1074,15 +1115,9 @@ def _check_scores(fit: FitResult, reasoning: float, truthfulness: float) -> None
         (panel.reasoning_benchmark, reasoning),
         (panel.truthfulness_benchmark, truthfulness),
     ):
-        if not (isinstance(value, int | float) and 0 < value < 1):
-            hint = (
-                f"; {value} looks like a percentage: give {value / 100:g}"
-                if (isinstance(value, int | float) and 1 < value <= 100)
-                else ""
-            )
-            raise BayescapeError(
-                f"the {bench} score must be a fraction in (0, 1), not {value}{hint}"
-            )
+        problem = score_problem(value, open_interval=True)
+        if problem:
+            raise BayescapeError(f"the {bench} score {problem}")
 
 
 def diagnose_model(
@@ -1131,8 +1166,7 @@ def diagnose_model(
     _check_prob(prob)
     if family is not None and covariates is not None:
         raise BayescapeError("give either a fitted family or covariates, not both")
-    if not (isinstance(size, int | float) and size > 0 and math.isfinite(size)):
-        raise BayescapeError(f"size must be a positive parameter count (4e9), not {size}")
+    _check_sizes([size])
     _check_scores(fit, reasoning, truthfulness)
     panel = fit.panel
     x = math.log10(size)

@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from bayescape import baselines as bl
+from bayescape.analysis._intervals import eti
 from bayescape.data import DataWarning, load_dataset, load_table
 
 COLUMNS = ("claim", "paper", "reproduced", "bayesian", "note")
@@ -212,12 +213,12 @@ def _family_row(critical_scales: pd.DataFrame | None, family: str) -> pd.Series 
 
 def _check_inputs(critical_scales: pd.DataFrame | None, pooled: Mapping[str, float] | None):
     if critical_scales is not None:
-        need = {"family", "nc_median", "nc_hdi_low", "nc_hdi_high"}
+        need = {"family", "nc_median", "nc_eti_low", "nc_eti_high"}
         missing = need - set(critical_scales.columns)
         if missing:
             raise ValueError(
                 f"critical_scales lacks columns {sorted(missing)}; it needs family, nc_median, "
-                "nc_hdi_low, nc_hdi_high (in parameters)"
+                "nc_eti_low, nc_eti_high (in parameters)"
             )
     if pooled is not None:
         missing = {"median", "low", "high"} - set(pooled)
@@ -226,7 +227,7 @@ def _check_inputs(critical_scales: pd.DataFrame | None, pooled: Mapping[str, flo
 
 
 def _nc_text(median: float, low: float, high: float) -> str:
-    return f"{_b(median)} {_interval_b(low, high)} (median, HDI)"
+    return f"{_b(median)} {_interval_b(low, high)} (median, 95% equal-tailed)"
 
 
 def critical_scales_from_posterior(
@@ -235,9 +236,9 @@ def critical_scales_from_posterior(
     r"""Summaries for :func:`replication_table` from a phase-model posterior.
 
     The posterior variable (default ``c`` = :math:`\log_{10} N_c`) gives per-family summaries
-    when it has a ``family`` dimension and a pooled summary when it is scalar. The HDI is the
-    shortest interval of :math:`\log_{10} N_c` holding ``prob`` of the draws, mapped to
-    parameters (the HDI is not invariant to the scale it is computed on).
+    when it has a ``family`` dimension and a pooled summary when it is scalar. The interval is
+    equal-tailed: the :math:`(1 \mp p)/2` quantiles of :math:`\log_{10} N_c` mapped to
+    parameters, the same interval as on the parameter scale (an HDI would not be).
 
     Parameters
     ----------
@@ -246,7 +247,7 @@ def critical_scales_from_posterior(
     variable
         Name of the :math:`\log_{10} N_c` variable.
     prob
-        HDI coverage.
+        Interval probability.
 
     Returns
     -------
@@ -258,27 +259,20 @@ def critical_scales_from_posterior(
     da = idata["posterior"].ds[variable]
     flat = da.stack(sample=("chain", "draw")).transpose("sample", ...).values
 
-    def hdi(v: np.ndarray) -> tuple[float, float]:
-        s = np.sort(v)
-        k = int(np.ceil(prob * s.size))
-        widths = s[k - 1 :] - s[: s.size - k + 1]
-        i = int(np.argmin(widths))
-        return float(s[i]), float(s[i + k - 1])
-
     if "family" in da.dims:
         rows = []
         for j, fam in enumerate(da["family"].values):
-            lo, hi = hdi(flat[:, j])
+            lo, hi = eti(flat[:, j], prob)
             rows.append(
                 {
                     "family": str(fam),
                     "nc_median": 10 ** float(np.median(flat[:, j])),
-                    "nc_hdi_low": 10**lo,
-                    "nc_hdi_high": 10**hi,
+                    "nc_eti_low": 10**lo,
+                    "nc_eti_high": 10**hi,
                 }
             )
         return pd.DataFrame(rows), None
-    lo, hi = hdi(flat.ravel())
+    lo, hi = eti(flat.ravel(), prob)
     return None, {"median": 10 ** float(np.median(flat)), "low": 10**lo, "high": 10**hi}
 
 
@@ -353,7 +347,7 @@ def _pooled_rows(rows: list, pooled: Mapping[str, float] | None, fitted: bool) -
     method = "RandomState(42).choice(14, 14) + numpy.polyfit(deg=2), 10,000 resamples"
     if pooled is not None:
         post = _nc_text(pooled["median"], pooled["low"], pooled["high"])
-        post_ci = _interval_b(pooled["low"], pooled["high"]) + " (HDI)"
+        post_ci = _interval_b(pooled["low"], pooled["high"]) + " (equal-tailed)"
         none_needed = "every posterior draw counts: no truncation rule"
     else:
         post = post_ci = none_needed = NOT_SUPPLIED if fitted else NOT_FITTED
@@ -454,7 +448,7 @@ def _family_rows(rows: list, critical_scales: pd.DataFrame | None, fitted: bool)
         data = "cape_pythia" if rec.family == "Pythia" else "cape63"
         fam = _family_row(critical_scales, rec.family)
         if fam is not None:
-            post = _nc_text(fam["nc_median"], fam["nc_hdi_low"], fam["nc_hdi_high"])
+            post = _nc_text(fam["nc_median"], fam["nc_eti_low"], fam["nc_eti_high"])
         else:
             post = NOT_SUPPLIED if fitted else NOT_FITTED
         _row(
@@ -718,8 +712,8 @@ def replication_table(
     Parameters
     ----------
     critical_scales
-        Per-family posterior N_c: columns ``family``, ``nc_median``, ``nc_hdi_low``,
-        ``nc_hdi_high`` (parameters). Fills the per-family N_c rows.
+        Per-family posterior N_c: columns ``family``, ``nc_median``, ``nc_eti_low``,
+        ``nc_eti_high`` (parameters; 95% equal-tailed). Fills the per-family N_c rows.
     pooled
         Posterior of one pooled N_c: ``{"median", "low", "high"}`` (parameters). Fills the
         pooled-vertex rows.

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from bayescape.errors import BayescapeError
 
 from . import _batch, _data, _dynamics, _fit, _internals, _replicate, _report
+from ._options import Parser
+from ._terminal import cli_warnings
 
 _COMMAND_MODULES = (_fit, _data, _replicate, _report, _dynamics, _batch, _internals)
 
@@ -22,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every command registered."""
     from bayescape import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="bayescape",
         description="Bayesian analysis of how reasoning and truthfulness couple as language "
         "models scale: posterior critical scale N_c per model family.",
@@ -50,10 +52,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code.
 
     0 ok, 1 failed check, 2 usage or input error, 130 interrupted, 141 output pipe closed
-    (``bayescape data show leaderboard_v1 | head``).
+    (``bayescape data show leaderboard_v1 | head``). Every problem is one line on stderr;
+    warnings too (``warning: ...``, without Python's file and source line).
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None) * 2
+    with cli_warnings():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code = int(args.func(args) or 0)
         sys.stdout.flush()
@@ -63,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _SIGPIPE_EXIT
     except BayescapeError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file that cannot be read or written: say which and why
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -7,17 +7,22 @@ import sys
 import warnings
 from pathlib import Path
 
-from bayescape.inference import EXECUTORS
+from bayescape._config import EXECUTORS
+from bayescape.cli import _options as opt
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--executor", choices=EXECUTORS, default="sequential", help="where fits run")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (local, dask)")
+    p.add_argument(
+        "--workers", type=opt.positive_int, default=None, help="worker processes (local, dask)"
+    )
     p.add_argument("--scheduler", default=None, help="dask scheduler address (default: local)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--draws", type=int, default=500, help="draws per chain per fit")
-    p.add_argument("--tune", type=int, default=500, help="tuning steps per chain per fit")
-    p.add_argument("--chains", type=int, default=2, help="chains per fit")
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed (default 0)")
+    p.add_argument("--draws", type=opt.positive_int, default=500, help="draws per chain per fit")
+    p.add_argument(
+        "--tune", type=opt.positive_int, default=500, help="tuning steps per chain per fit"
+    )
+    p.add_argument("--chains", type=opt.positive_int, default=2, help="chains per fit")
 
 
 def _batch_kwargs(args: argparse.Namespace) -> dict:
@@ -42,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", default="phase")
     p.add_argument("--data", default="leaderboard_v1")
-    p.add_argument("--n-sims", type=int, default=200)
+    p.add_argument("--n-sims", type=opt.positive_int, default=200)
     p.add_argument(
         "--misspecified",
         action="store_true",

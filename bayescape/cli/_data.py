@@ -7,15 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from bayescape.data import (
-    BENCHMARK_NAMES,
-    PANELS,
-    TABLES,
-    DataWarning,
-    load_dataset,
-    load_table,
-)
-from bayescape.errors import DataValidationError
+from bayescape.data import BENCHMARK_NAMES
+from bayescape.errors import DataValidationError, DataWarning
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,6 +81,8 @@ def parse_column_mapping(items: list[str]) -> dict[str, str]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from bayescape.data import PANELS, TABLES
+
     print("Model panels (load_dataset / --data):")
     for name, text in PANELS.items():
         print(f"  {name:<24} {text}")
@@ -98,6 +93,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from bayescape.data import PANELS, TABLES, load_dataset, load_table
+
     if args.name in TABLES:
         print(load_table(args.name).to_string(index=False))
         return 0
@@ -123,6 +120,8 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from bayescape.data import load_dataset
+
     mapping = parse_column_mapping(args.column)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataWarning)

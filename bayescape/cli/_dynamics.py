@@ -11,6 +11,8 @@ import argparse
 import json
 import sys
 
+from bayescape.cli import _options as opt
+from bayescape.cli._terminal import WIDTH
 from bayescape.errors import BayescapeError
 
 
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     t = group.add_parser("terms", help="library terms: coefficients, inclusion, shrinkage")
     t.add_argument("result", help="netCDF file of a dynamics fit")
-    t.add_argument("--prob", type=float, default=0.9, help="interval width (default 0.9)")
+    t.add_argument("--prob", type=opt.probability, default=0.9, help="interval width (default 0.9)")
     t.add_argument("--json", action="store_true", help="machine-readable output")
     t.set_defaults(func=_terms)
 
@@ -35,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "coupling gamma and N_c along each trajectory",
     )
     e.add_argument("result", help="netCDF file of a dynamics fit")
-    e.add_argument("--prob", type=float, default=0.9, help="interval width (default 0.9)")
+    e.add_argument("--prob", type=opt.probability, default=0.9, help="interval width (default 0.9)")
     e.add_argument("--json", action="store_true", help="machine-readable output")
     e.set_defaults(func=_eigen)
 
@@ -66,7 +68,9 @@ def emit_frames(frames: dict, as_json: bool) -> None:
         return
     for name, frame in frames.items():
         print(f"\n{name}")
-        print(frame.to_string(index=False) if hasattr(frame, "to_string") else frame)
+        print(
+            frame.to_string(index=False, line_width=WIDTH) if hasattr(frame, "to_string") else frame
+        )
 
 
 def _terms(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import json
 import sys
 from types import ModuleType
 
+from bayescape.cli import _options as opt
 from bayescape.errors import BayescapeError
 
 MISSING_EXTRA = "bayescape internals needs the optional extra: pip install 'bayescape[internals]'"
@@ -98,20 +99,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="one vector per prompt: the last token's (default) or the mean over its tokens",
     )
     c.add_argument(
-        "--threshold", type=float, default=-0.5, help="competing: pairwise cosine below this"
+        "--threshold", type=opt.real, default=-0.5, help="competing: pairwise cosine below this"
     )
     c.add_argument(
         "--fraction",
-        type=float,
+        type=opt.probability,
         default=0.5,
         help="competing: for more than this share of the pairs (default 0.5)",
     )
     c.add_argument("--no-heads", action="store_true", help="layers only (skip the heads)")
     c.add_argument("--no-unembed", action="store_true", help="skip the logits")
     c.add_argument("--show-heads", action="store_true", help="print one row per head too")
-    c.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (default 1000)")
-    c.add_argument("--prob", type=float, default=0.9, help="interval width (default 0.9)")
-    c.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    c.add_argument(
+        "--bootstrap",
+        type=opt.positive_int,
+        default=1000,
+        help="bootstrap resamples (default 1000)",
+    )
+    c.add_argument("--prob", type=opt.probability, default=0.9, help="interval width (default 0.9)")
+    c.add_argument("--seed", type=opt.seed, default=0, help="random seed (default 0)")
     c.set_defaults(func=_coupling)
 
     s = group.add_parser(
@@ -127,7 +133,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--prompt", required=True, help="the text to continue")
     _direction_arguments(s)
     s.add_argument(
-        "--max-new-tokens", type=int, default=40, help="length of each continuation (default 40)"
+        "--max-new-tokens",
+        type=opt.positive_int,
+        default=40,
+        help="length of each continuation (default 40)",
     )
     s.set_defaults(func=_steer)
 
@@ -144,13 +153,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     _direction_arguments(e)
     e.add_argument(
         "--split",
-        type=float,
+        type=opt.probability,
         default=0.5,
         help="share of the pairs that builds the direction (default 0.5)",
     )
-    e.add_argument("--seed", type=int, default=0, help="seed of the split and the bootstrap")
-    e.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples")
-    e.add_argument("--prob", type=float, default=0.95, help="interval width (default 0.95)")
+    e.add_argument("--seed", type=opt.seed, default=0, help="seed of the split and the bootstrap")
+    e.add_argument("--bootstrap", type=opt.positive_int, default=2000, help="bootstrap resamples")
+    e.add_argument(
+        "--prob", type=opt.probability, default=0.95, help="interval width (default 0.95)"
+    )
     e.set_defaults(func=_steer_eval)
 
 
@@ -164,7 +175,7 @@ def _direction_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--strength",
-        type=float,
+        type=opt.real,
         default=1.0,
         help="multiple of the true-minus-false mean difference that is added (default 1)",
     )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bayescape.cli import _options as opt
 from bayescape.errors import BayescapeError
 
 if TYPE_CHECKING:
@@ -30,14 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     fmt.add_argument("--latex", action="store_true", help="print a booktabs LaTeX tabular")
     p.add_argument(
         "--frontier-draws",
-        type=int,
+        type=opt.positive_int,
         default=1000,
         metavar="N",
         help="posterior draws per chain for the frontier model (default 1000; 2 chains, "
         "as many tuning steps)",
     )
     p.add_argument("--no-bayes", action="store_true", help="skip the frontier model fit")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the frontier fit")
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed of the frontier fit")
     p.add_argument(
         "--result",
         type=Path,
@@ -82,8 +83,8 @@ def _load_result(path: Path) -> tuple[pd.DataFrame | None, dict[str, float] | No
             row = pooled_rows.iloc[0]
             pooled = {
                 "median": row["nc_median"],
-                "low": row["nc_hdi_low"],
-                "high": row["nc_hdi_high"],
+                "low": row["nc_eti_low"],
+                "high": row["nc_eti_high"],
             }
             return None, pooled
         return table, None
@@ -98,8 +99,6 @@ def _replicate(args: argparse.Namespace) -> int:
     from bayescape.report import format_replication_latex as format_latex
     from bayescape.report import format_replication_markdown as format_markdown
 
-    if args.frontier_draws < 1:
-        raise BayescapeError(f"--frontier-draws must be at least 1, not {args.frontier_draws}")
     critical_scales = pooled = None
     if args.result is not None:
         critical_scales, pooled = _load_result(args.result)

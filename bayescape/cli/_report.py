@@ -8,13 +8,15 @@ Each command loads a saved result, calls the library (``bayescape.report`` and
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import re
 import sys
 from pathlib import Path
 
+from bayescape.cli import _options as opt
+from bayescape.cli._predictions import diagnosis_lines, prediction_lines
+from bayescape.cli._terminal import print_json
 from bayescape.data import BENCHMARKS
+from bayescape.data._checks import score_problem, size_problem
 from bayescape.errors import BayescapeError
 
 _TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
@@ -90,10 +92,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="family to draw (phase-diagram, coupling, trajectories: default the 8 largest; "
         "eigenvalues: default all; repeatable)",
     )
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--seed", type=int, default=0, help="seed of replicated draws (ppc, prior)")
-    p.add_argument("--prior-draws", type=int, default=200, help="prior draws (prior; 200)")
-    p.add_argument("--dpi", type=int, default=None, help="resolution of PNG output")
+    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws (ppc, prior)")
+    p.add_argument(
+        "--prior-draws", type=opt.positive_int, default=200, help="prior draws (prior; 200)"
+    )
+    p.add_argument("--dpi", type=opt.positive_int, default=None, help="resolution of PNG output")
     p.set_defaults(func=_plot)
 
     p = sub.add_parser(
@@ -120,8 +124,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="|".join(_FIGURES),
         help="include only this figure (repeatable; default: all)",
     )
-    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
-    p.add_argument("--seed", type=int, default=0, help="seed of replicated draws")
+    p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
+    p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws")
     p.add_argument(
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
     )
@@ -168,14 +172,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--prob",
-        type=float,
+        type=opt.probability,
         default=None,
         help="interval probability (default 0.95 phase, 0.9 dynamics)",
     )
-    p.add_argument("--draws", type=int, default=20_000, help="phase: new-family draws (20000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--draws", type=opt.positive_int, default=20_000, help="phase: new-family draws (20000)"
+    )
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed (0)")
+    p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
+    opt.output_options(p)
     p.set_defaults(func=_predict)
 
     p = sub.add_parser(
@@ -205,10 +211,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FAMILY.toml|csv",
         help="the model's family, described by covariates",
     )
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
-    p.add_argument("--sig", type=int, default=2, help="significant figures (2)")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
+    p.add_argument("--seed", type=opt.seed, default=0, help="random seed (0)")
+    p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
+    opt.output_options(p)
     p.set_defaults(func=_diagnose)
 
 
@@ -217,8 +223,13 @@ def _result_argument(p: argparse.ArgumentParser) -> None:
 
 
 def _number_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sig", type=int, default=2, help="significant figures of estimates (2)")
-    p.add_argument("--prob", type=float, default=0.95, help="interval probability (0.95)")
+    p.add_argument(
+        "--sig",
+        type=opt.significant_figures,
+        default=2,
+        help="significant figures of estimates (2)",
+    )
+    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
     p.add_argument(
         "--interval",
         default="eti",
@@ -246,10 +257,9 @@ def parse_size(text: str) -> float:
     if not match:
         raise BayescapeError(f"size {text!r} is not a parameter count; write 4e9 or 4B")
     value = float(match.group(1)) * _SUFFIX.get(match.group(2).lower(), 1.0)
-    if not value > 0 or not math.isfinite(value):
-        raise BayescapeError(f"size {text!r} must be a positive parameter count")
-    if value < 1e3:
-        raise BayescapeError(f"size {text!r} is tiny: give parameters (7e9 or 7B), not billions")
+    problem = size_problem(value)
+    if problem:
+        raise BayescapeError(f"size {text.strip()!r}: {problem}")
     return value
 
 
@@ -264,14 +274,11 @@ def _parse_score(text: str, option: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise BayescapeError(
-            f"{option} {text!r} is not a number; give a fraction like 0.842"
-        ) from None
-    if 1 < value <= 100:
-        raise BayescapeError(f"{option} {text} looks like a percentage; give {value / 100:g}")
-    if not 0 < value < 1:
-        raise BayescapeError(f"{option} {text} must be a fraction between 0 and 1")
-    return value
+        value = text  # type: ignore[assignment]  # score_problem says it is not a number
+    problem = score_problem(value, open_interval=True)
+    if problem:
+        raise BayescapeError(f"{option} {problem}")
+    return float(value)
 
 
 def _load(path: str):
@@ -337,8 +344,6 @@ def _plot(args: argparse.Namespace) -> int:
     suffix = Path(args.out).suffix.lower().lstrip(".")
     if suffix not in FIGURE_FORMATS:
         raise BayescapeError(f"--out {args.out}: end the name in .png, .pdf or .svg")
-    if not 0 < args.prob < 1:
-        raise BayescapeError(f"--prob {args.prob} must be between 0 and 1")
     options: dict = {}
     with_families = {"phase-diagram", "coupling", "trajectories", "eigenvalues"}
     if kind in with_families and args.family:
@@ -352,8 +357,6 @@ def _plot(args: argparse.Namespace) -> int:
     if kind in {"ppc", "prior"}:
         options["seed"] = args.seed
     if kind == "prior":
-        if args.prior_draws < 1:
-            raise BayescapeError("--prior-draws must be at least 1")
         options["draws"] = args.prior_draws
     result = _load(args.result)
     model_kind = str(result.spec.model.get("kind", "phase"))
@@ -414,16 +417,17 @@ def _predict(args: argparse.Namespace) -> int:
         family, sizes, data=args.data, prob=args.prob, n_draws=args.draws, seed=args.seed
     )
     if args.json:
-        print(json.dumps(prediction.to_dict(), indent=2))
+        print_json(prediction.to_dict())
         return 0
-    from bayescape.report import prediction_text
-
     panel = result.panel
-    print(
-        prediction_text(
-            prediction, panel.reasoning_benchmark, panel.truthfulness_benchmark, sig=args.sig
-        )
+    lines = prediction_lines(
+        prediction,
+        panel.reasoning_benchmark,
+        panel.truthfulness_benchmark,
+        sig=args.sig,
+        wide=args.wide,
     )
+    print("\n".join(lines))
     return 0
 
 
@@ -462,7 +466,6 @@ def _predict_dynamics(args: argparse.Namespace, result, sizes: list[float] | Non
 
 def _diagnose(args: argparse.Namespace) -> int:
     from bayescape.analysis import diagnose_model, read_family
-    from bayescape.report import diagnosis_text
 
     size = parse_size(args.size)
     family = read_family(args.covariates) if args.covariates else None
@@ -489,7 +492,7 @@ def _diagnose(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     if args.json:
-        print(json.dumps(diagnosis.to_dict(), indent=2))
+        print_json(diagnosis.to_dict())
     else:
-        print(diagnosis_text(diagnosis, sig=args.sig))
+        print("\n".join(diagnosis_lines(diagnosis, sig=args.sig, wide=args.wide)))
     return 0

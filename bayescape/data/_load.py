@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bayescape._resources import resource_dir
+from bayescape.data._checks import BILLIONS_BELOW, score_problem, size_problem
 from bayescape.data._schema import (
     BENCHMARK_ALIASES,
     BENCHMARK_NAMES,
@@ -26,7 +27,7 @@ from bayescape.data._schema import (
     REQUIRED_COLUMNS,
     item_column,
 )
-from bayescape.errors import DataValidationError
+from bayescape.errors import DataValidationError, DataWarning, IgnoredInputWarning
 
 DEFAULT_DATASET = "leaderboard_v1"
 
@@ -48,23 +49,23 @@ TABLES: dict[str, str] = {
 """Shipped reference tables for the paper's own estimators (loadable with :func:`load_table`)."""
 
 _SIZE_COLUMNS = ("params", "params_total", "params_active")
-_BILLIONS_BELOW = 1e5  # no language model has fewer parameters; a smaller count is in billions
 _TRUE = {"true", "1", "1.0", "yes", "y", "t"}
 _FALSE = {"false", "0", "0.0", "no", "n", "f"}
 
 
-class DataWarning(UserWarning):
-    """Something in a dataset is usable but worth knowing (e.g. a family with one model)."""
-
-
 @dataclass
 class ValidationReport:
-    """What validation found: errors (fatal), warnings, and rows excluded with their reason."""
+    """What validation found: errors (fatal), warnings, and rows excluded with their reason.
+
+    ``ignored`` repeats the warnings about input that is not used (a column that looks like a
+    misspelt benchmark): those are said even where other warnings are silenced.
+    """
 
     source: str
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     excluded: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -304,10 +305,12 @@ def validate(
         err(f"no benchmark score column; expected at least one of {list(BENCHMARK_NAMES)}.{hint}")
     else:
         for c, b in guesses.items():
-            report.warnings.append(
+            message = (
                 f"column {c!r} is not read as a score: did you mean {b!r}? Rename it or map it "
                 f"(--column {c}={b}); otherwise it is ignored"
             )
+            report.warnings.append(message)
+            report.ignored.append(message)
     for col in columns:
         if col.startswith(ITEM_COLUMN_PREFIX) and col[len(ITEM_COLUMN_PREFIX) :] not in BENCHMARKS:
             known = [item_column(b) for b in BENCHMARK_NAMES]
@@ -344,24 +347,22 @@ def validate(
     for col in [c for c in _SIZE_COLUMNS if c in columns]:
         sizes = pd.to_numeric(df[col], errors="coerce")
         for i in np.flatnonzero((sizes <= 0).to_numpy(dtype=bool)):
-            err(
-                f"{where(i)}, column {col!r}: {_value(sizes.iloc[i])} is not positive; give the "
-                "parameter count (e.g. 7e9)"
-            )
+            err(f"{where(i)}, column {col!r}: {size_problem(float(sizes.iloc[i]))}")
         positive = sizes[sizes > 0]
         if positive.empty:
             continue
-        if positive.max() < _BILLIONS_BELOW:
+        if positive.max() < BILLIONS_BELOW:
             err(
                 f"column {col!r}: the largest value is {positive.max():g}, which looks like "
                 "billions; sizes are raw parameter counts: multiply the column by 1e9 (7 -> 7e9)"
             )
         else:
-            for i in np.flatnonzero(((sizes > 0) & (sizes < _BILLIONS_BELOW)).to_numpy(dtype=bool)):
-                err(
-                    f"{where(i)}, column {col!r}: {_value(sizes.iloc[i])} parameters looks like "
-                    f"billions while other rows are raw counts; write {sizes.iloc[i] * 1e9:g}"
+            small = ((sizes > 0) & (sizes < BILLIONS_BELOW)).to_numpy(dtype=bool)
+            for i in np.flatnonzero(small):
+                problem = size_problem(
+                    float(sizes.iloc[i]), context=" while other rows are raw counts"
                 )
+                err(f"{where(i)}, column {col!r}: {problem}")
 
     for b in present:
         scores = pd.to_numeric(df[b], errors="coerce")
@@ -383,12 +384,10 @@ def validate(
             )
         else:
             for i in np.flatnonzero(outside):
-                hint = (
-                    " It looks like a percentage while other rows are fractions: divide it by 100."
-                    if percent[i]
-                    else " Scores are fractions in [0, 1]."
+                problem = score_problem(
+                    float(scores.iloc[i]), context=" while other rows are fractions"
                 )
-                err(f"{where(i)}, column {b!r}: {_value(scores.iloc[i])} is outside [0, 1].{hint}")
+                err(f"{where(i)}, column {b!r}: {problem}")
         if b in required:
             for i in np.flatnonzero((scores.isna() & df[b].isna()).to_numpy(dtype=bool)):
                 err(
@@ -635,7 +634,8 @@ def load_dataset(
             f"{label}: {_describe_exclusions(report.excluded)}", DataWarning, stacklevel=2
         )
     for message in final.warnings:
-        warnings.warn(f"{label}: {message}", DataWarning, stacklevel=2)
+        category = IgnoredInputWarning if message in final.ignored else DataWarning
+        warnings.warn(f"{label}: {message}", category, stacklevel=2)
     df.attrs.update(
         source=label,
         data_hash=data_hash(df),

@@ -80,6 +80,16 @@ CATEGORICAL_COVARIATES: dict[str, tuple[str, ...]] = {
 }
 """Family-level categorical covariates and their allowed levels."""
 
+FAMILY_COVARIATES: tuple[str, ...] = (
+    *(f"curation_{level}" for level in CATEGORICAL_COVARIATES["data_curation"] if level != "web"),
+    "log10_tokens_per_param",
+    "log2_width_per_layer",
+    "distillation",
+)
+"""Covariates of log10 N_c a model spec may name (``[covariates] names``): an indicator per
+data-curation class against web-trained families, the family means of log10(tokens / params)
+and log2(d_model / n_layers), and distillation (1 yes, 0.5 partial, 0 no)."""
+
 NUMERIC_COLUMNS: tuple[str, ...] = (
     "params",
     "params_total",

@@ -32,11 +32,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from bayescape._config import EXECUTORS
 from bayescape.errors import BayescapeError
 from bayescape.inference._sampling import MassMatrix, nutpie_options, reproducible_compilation
 
 ExecutorName = Literal["sequential", "local", "dask"]
-EXECUTORS: tuple[str, ...] = ("sequential", "local", "dask")
 _KEY = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from bayescape.data import DataWarning, item_column
+from bayescape.data import IgnoredInputWarning, item_column
 from bayescape.models._spec import ModelSpec
 
 _CURATION_PREFIX = "curation_"
@@ -119,7 +119,7 @@ def prepare_panel(df: pd.DataFrame, spec: ModelSpec) -> FamilyPanel:
     """Turn a validated panel into the arrays of :class:`FamilyPanel`.
 
     Covariates that the data cannot inform (column absent, or the same value for every family)
-    are dropped with a :class:`~bayescape.data.DataWarning` naming them and the reason.
+    are dropped with an :class:`~bayescape.errors.IgnoredInputWarning` naming them and the reason.
     """
     reasoning = spec.model.get("reasoning", "hellaswag")
     truthfulness = spec.model.get("truthfulness", "truthfulqa")
@@ -142,7 +142,7 @@ def prepare_panel(df: pd.DataFrame, spec: ModelSpec) -> FamilyPanel:
     if dropped:
         warnings.warn(
             "covariates dropped: " + "; ".join(f"{n} ({why})" for n, why in dropped),
-            DataWarning,
+            IgnoredInputWarning,
             stacklevel=2,
         )
     raw_z = np.column_stack(columns) if columns else np.zeros((len(families), 0))

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bayescape._resources import resource_dir
-from bayescape.data import BENCHMARKS
-from bayescape.errors import SpecError
+from bayescape.data import BENCHMARKS, FAMILY_COVARIATES
+from bayescape.errors import SpecError, unknown_names
 
 _PRIOR_PARAMS = {
     "normal": ("mu", "sigma"),
@@ -108,6 +108,30 @@ def _parse_prior(name: str, value: Any, where: str) -> Prior:
     return Prior(dist, {k: float(v) for k, v in params.items()})
 
 
+def _check_covariates(section: Any, path: str) -> None:
+    """``[covariates]`` holds ``names``, a list of known covariates: anything else is an error.
+
+    A misspelt name would otherwise reach the panel as a covariate the data cannot inform and
+    be dropped with a warning giving the wrong reason.
+    """
+    if not isinstance(section, dict):
+        raise SpecError(f'{path}: [covariates] must be a table: names = ["curation_code", ...]')
+    problem = unknown_names(section, ["names"], what="key", where=f"{path}: [covariates]")
+    if problem:
+        raise SpecError(problem)
+    names = section.get("names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise SpecError(f"{path}: [covariates] names must be a list of strings, got {names!r}")
+    problem = unknown_names(
+        names, FAMILY_COVARIATES, what="covariate", where=f"{path}: [covariates] names"
+    )
+    if problem:
+        raise SpecError(problem)
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise SpecError(f"{path}: [covariates] names lists {', '.join(repeated)} twice")
+
+
 def load_spec(name_or_path: str | Path) -> ModelSpec:
     """Load a model specification by shipped name (``"phase"``) or by path to a TOML file.
 
@@ -149,6 +173,7 @@ def parse_spec(text: str, path: str = "<spec>") -> ModelSpec:
                 f"{path}: [model] {key} = {bench!r} is not a known benchmark; "
                 f"use one of {', '.join(BENCHMARKS)}"
             )
+    _check_covariates(sections.get("covariates", {}), path)
     priors = {k: _parse_prior(k, v, path) for k, v in sections.get("priors", {}).items()}
     return ModelSpec(name=model["name"], sections=sections, text=text, path=path, priors=priors)
 

@@ -32,9 +32,9 @@ def _critical_table(result: Result) -> pd.DataFrame:
                 for a, b in zip(cs["smallest"], cs["largest"], strict=True)
             ],
             "N_c median": cs["nc_median"].map(format_params),
-            "95% HDI": [
+            "95% equal-tailed": [
                 f"[{format_params(a)}, {format_params(b)}]"
-                for a, b in zip(cs["nc_hdi_low"], cs["nc_hdi_high"], strict=True)
+                for a, b in zip(cs["nc_eti_low"], cs["nc_eti_high"], strict=True)
             ],
             "P(below)": cs["p_below"].map("{:.2f}".format),
             "P(inside)": cs["p_inside"].map("{:.2f}".format),

@@ -327,9 +327,27 @@ def test_read_family_from_csv_matches_the_dataset_rows(tmp_path, result):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[family]\nsize = 3\n", "unknown family key(s) size"),
+        ("[family]\nsize = 3\n", "bad.toml: [family]: unknown key 'size'; known keys: name,"),
+        (
+            '[family]\ndata_curaton = "web"\n',
+            "[family]: unknown key 'data_curaton' (did you mean 'data_curation'?)",
+        ),
         ('[familly]\nname = "x"\n', "unknown section(s) familly"),
-        ("[[models]]\nparams = 1e9\nhellaswag = 61.0\n", "give 0.61, not 61"),
+        (
+            "[covariates]\nlog10_token_per_param = 2.3\n",
+            "bad.toml: [covariates]: unknown covariate 'log10_token_per_param' (did you mean "
+            "'log10_tokens_per_param'?)",
+        ),
+        (
+            "[[models]]\nparams = 1e9\nhellaswag = 0.6\ntruthfulq = 0.4\n",
+            "[[models]] entry 1: unknown key 'truthfulq' (did you mean 'truthfulqa'?)",
+        ),
+        (
+            "[[models]]\nparams = 1e9\nhellaswag = 61.0\n",
+            "model 1, hellaswag: 61 is outside [0, 1]. It looks like a percentage: divide it by "
+            "100 (0.61).",
+        ),
+        ("[[models]]\nparams = 7\n", "model 1, params: 7 parameters looks like billions"),
         ("[[models]]\nhellaswag = 0.61\n", "needs its size"),
         ('[covariates]\nlog10_tokens_per_param = "many"\n', "must be a number"),
         ("[family\n", "not valid TOML"),
@@ -345,6 +363,24 @@ def test_read_family_errors_say_what_to_fix(tmp_path, text, message):
 
 
 @pytest.mark.behaviour
+def test_a_family_with_one_of_the_two_scores_is_said_to_be_unmeasured(result, tmp_path):
+    path = tmp_path / "new.csv"
+    path.write_text("family,params,hellaswag\nNew,1e9,0.5\nNew,7e9,0.7\n", encoding="utf-8")
+    prediction = predict_family(result, read_family(path), [1e9], n_draws=500)
+    assert prediction.n_measured == 0
+    note = (
+        "2 of 2 listed model(s) have one of hellaswag and truthfulqa only (there is no "
+        "truthfulqa column): they are treated as unmeasured"
+    )
+    assert any(n.startswith(note) for n in prediction.notes), prediction.notes
+    both = tmp_path / "both.csv"
+    both.write_text("family,params,hellaswag,truthfulqa\nNew,1e9,0.5,0.4\n", encoding="utf-8")
+    prediction = predict_family(result, read_family(both), [1e9], n_draws=500)
+    assert prediction.n_measured == 1
+    assert not any("treated as unmeasured" in n for n in prediction.notes)
+
+
+@pytest.mark.behaviour
 def test_unknown_curation_class_is_refused(result):
     with pytest.raises(BayescapeError, match="data_curation = 'synthetic' is not a class"):
         predict_family(result, NewFamily(attributes={"data_curation": "synthetic"}))
@@ -354,12 +390,16 @@ def test_unknown_curation_class_is_refused(result):
 def test_diagnose_errors(result):
     with pytest.raises(BayescapeError, match="did you mean Pythia"):
         diagnose_model(result, 4e9, 0.6, 0.4, family="Pythai")
-    with pytest.raises(BayescapeError, match=r"looks like a percentage: give 0\.842"):
+    with pytest.raises(
+        BayescapeError, match=r"looks like a percentage: divide it by 100 \(0\.842\)"
+    ):
         diagnose_model(result, 4e9, 84.2, 0.4)
     with pytest.raises(BayescapeError, match="either a fitted family or covariates"):
         diagnose_model(result, 4e9, 0.6, 0.4, family="Pythia", covariates={})
-    with pytest.raises(BayescapeError, match="positive parameter count"):
+    with pytest.raises(BayescapeError, match="-1 is not positive; give the parameter count"):
         diagnose_model(result, -1.0, 0.6, 0.4)
+    with pytest.raises(BayescapeError, match="4 parameters looks like billions; write 4e9"):
+        diagnose_model(result, 4.0, 0.6, 0.4)
 
 
 @pytest.mark.behaviour

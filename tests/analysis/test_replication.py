@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 import bayescape
+from bayescape.analysis import hdi
 from bayescape.analysis.replication import (
     COLUMNS,
     FRONTIER_NOT_FITTED,
@@ -131,8 +132,8 @@ def test_supplied_critical_scales_fill_the_nc_rows():
         {
             "family": ["OPT", "GPT-Neo/J", "Cerebras-GPT", "Pythia"],
             "nc_median": [2.0e9, 3.0e9, 4.0e9, 5.0e9],
-            "nc_hdi_low": [1.0e9, 1.5e9, 2.0e9, 2.5e9],
-            "nc_hdi_high": [4.0e9, 6.0e9, 8.0e9, 9.0e9],
+            "nc_eti_low": [1.0e9, 1.5e9, 2.0e9, 2.5e9],
+            "nc_eti_high": [4.0e9, 6.0e9, 8.0e9, 9.0e9],
         }
     )
     pooled = {"median": 3.2e9, "low": 2.5e9, "high": 6.0e9}
@@ -146,7 +147,7 @@ def test_supplied_critical_scales_fill_the_nc_rows():
 
 @pytest.mark.behaviour
 def test_bad_posterior_inputs_are_refused_with_the_fix():
-    with pytest.raises(ValueError, match="nc_hdi_low"):
+    with pytest.raises(ValueError, match="nc_eti_low"):
         replication_table(critical_scales=pd.DataFrame({"family": ["OPT"], "nc_median": [1e9]}))
     with pytest.raises(ValueError, match="median, low, high"):
         replication_table(pooled={"median": 1e9})
@@ -203,17 +204,23 @@ def test_frontier_posterior_fills_the_frontier_rows():
 
 
 @pytest.mark.math
-def test_critical_scales_from_posterior_uses_log10_hdi():
+def test_critical_scales_from_posterior_gives_equal_tailed_intervals():
     rng = np.random.default_rng(1)
-    c = np.stack([rng.normal(9.5, 0.2, 4000), rng.normal(10.0, 0.5, 4000)], axis=-1)[None]
+    # family B is skewed on log10 N_c: its HDI and its equal-tailed interval differ
+    c = np.stack([rng.normal(9.5, 0.2, 4000), 9.0 + rng.gamma(1.5, 0.5, 4000)], axis=-1)[None]
     post = xr.Dataset({"c": (("chain", "draw", "family"), c)}, coords={"family": ["A", "B"]})
     critical, pooled = critical_scales_from_posterior(xr.DataTree.from_dict({"posterior": post}))
     assert pooled is None
     a = critical.set_index("family").loc["A"]
     assert a["nc_median"] == pytest.approx(10 ** np.median(c[0, :, 0]))
-    # for a normal posterior the 95% HDI is close to mean +/- 1.96 sd (Monte Carlo tolerance)
-    assert np.log10(a["nc_hdi_low"]) == pytest.approx(9.5 - 1.96 * 0.2, abs=0.03)
-    assert np.log10(a["nc_hdi_high"]) == pytest.approx(9.5 + 1.96 * 0.2, abs=0.03)
+    # for a normal posterior the 95% interval is close to mean +/- 1.96 sd (Monte Carlo)
+    assert np.log10(a["nc_eti_low"]) == pytest.approx(9.5 - 1.96 * 0.2, abs=0.03)
+    assert np.log10(a["nc_eti_high"]) == pytest.approx(9.5 + 1.96 * 0.2, abs=0.03)
+    b = critical.set_index("family").loc["B"]
+    low, high = np.quantile(c[0, :, 1], [0.025, 0.975])
+    assert np.log10(b["nc_eti_low"]) == pytest.approx(low, abs=1e-12)
+    assert np.log10(b["nc_eti_high"]) == pytest.approx(high, abs=1e-12)
+    assert np.log10(b["nc_eti_low"]) - hdi(c[0, :, 1], 0.95)[0] > 0.02  # not the HDI
     scalar = xr.Dataset({"c": (("chain", "draw"), c[..., 0])})
     critical, pooled = critical_scales_from_posterior(xr.DataTree.from_dict({"posterior": scalar}))
     assert critical is None and set(pooled) == {"median", "low", "high"}
@@ -298,8 +305,8 @@ class _StubResult:
             {
                 "family": self.families,
                 "nc_median": [2e9] * n,
-                "nc_hdi_low": [1e9] * n,
-                "nc_hdi_high": [4e9] * n,
+                "nc_eti_low": [1e9] * n,
+                "nc_eti_high": [4e9] * n,
             }
         )
 

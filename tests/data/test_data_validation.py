@@ -114,7 +114,7 @@ def test_single_percentage_among_fractions_is_reported_on_its_row(tmp_path):
     first, second = problems(write(tmp_path, text))
     assert first == (
         "line 3 (model 'b'), column 'hellaswag': 55 is outside [0, 1]. It looks like a "
-        "percentage while other rows are fractions: divide it by 100."
+        "percentage while other rows are fractions: divide it by 100 (0.55)."
     )
     assert second.startswith("line 5 (model 'd'), column 'hellaswag': -0.1 is outside [0, 1].")
     assert "Scores are fractions in [0, 1]." in second

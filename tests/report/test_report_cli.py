@@ -178,11 +178,11 @@ def test_diagnose_command(capsys, result_file):
         (["report", "{f}", "--out", "report.txt"], "end the name in .html"),
         (["report", "{f}", "--out", "r.html", "--figure", "pie"], "--figure 'pie' is not one"),
         (["predict", "{f}", "--sizes", "7 billion"], "is not a parameter count"),
-        (["predict", "{f}", "--sizes", "7"], "give parameters (7e9 or 7B)"),
+        (["predict", "{f}", "--sizes", "7"], "looks like billions; write 7e9"),
         (["predict", "{f}", "--covariates", "missing.toml"], "no such file"),
         (
             ["diagnose", "{f}", "--size", "4e9", "--hellaswag", "84.2", "--truthfulqa", "0.4"],
-            "looks like a percentage; give 0.842",
+            "looks like a percentage: divide it by 100 (0.842)",
         ),
         (["diagnose", "{f}", "--size", "4e9", "--hellaswag", "0.8"], "--truthfulqa SCORE"),
         (
