@@ -7,7 +7,11 @@ from bayescape.analysis._calibration import (
     rank_uniformity,
     summarise_calibration,
 )
-from bayescape.analysis._checks import prior_predictive_check
+from bayescape.analysis._checks import (
+    add_predictive_groups,
+    predictive_groups,
+    prior_predictive_check,
+)
 from bayescape.analysis._compare import compare, family_elpd, leave_family_out_elpd, psis_loo
 from bayescape.analysis._critical import (
     covariate_effects,
@@ -54,6 +58,7 @@ __all__ = [
     "ModelDiagnosis",
     "NewFamily",
     "Result",
+    "add_predictive_groups",
     "calibrate",
     "compare",
     "covariate_effects",
@@ -81,6 +86,7 @@ __all__ = [
     "predict_dynamics_family",
     "predict_family",
     "prediction_errors",
+    "predictive_groups",
     "prior_predictive_check",
     "prior_predictive_scores",
     "prior_sensitivity",
