@@ -9,6 +9,7 @@ from bayescape.analysis._calibration import (
 )
 from bayescape.analysis._checks import (
     add_predictive_groups,
+    posterior_predictive_draws,
     predictive_groups,
     prior_predictive_check,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "misspecified",
     "phase_probabilities",
     "population_critical_scale",
+    "posterior_predictive_draws",
     "predict_dynamics_family",
     "predict_family",
     "prediction_errors",

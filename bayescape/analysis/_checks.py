@@ -132,10 +132,30 @@ def add_predictive_groups[F: FitResult](fit: F, seed: int | None = None) -> F:
     ``observed_data`` group is kept (the sampler wrote it); the other two are replaced.
     """
     if seed is None:
-        seed = int(fit.info.get("seed", 0) or 0)
+        seed = _fit_seed(fit)
     groups = predictive_groups(fit, seed)
     for name, ds in groups.items():
         if name == "observed_data" and name in fit.idata.children:
             continue
         fit.idata[name] = xr.DataTree(ds)
     return fit
+
+
+def posterior_predictive_draws(fit: FitResult) -> dict[str, np.ndarray]:
+    """The fit's posterior-predictive replicates, shape (draws, models), by observed variable.
+
+    Read from ``fit.idata``'s ``posterior_predictive`` group when it is there (a fit made with
+    :func:`bayescape.fit`), else drawn as that group would be: :func:`replicated_scores` with
+    the fit's seed. Either way the same fit gives the same replicates.
+    """
+    if "posterior_predictive" in fit.idata.children:
+        pp = fit.idata["posterior_predictive"].ds
+        return {
+            name: pp[name].stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+            for name in pp.data_vars
+        }
+    return replicated_scores(fit, _fit_seed(fit))
+
+
+def _fit_seed(fit: FitResult) -> int:
+    return int(fit.info.get("seed", 0) or 0)
