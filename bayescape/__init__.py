@@ -44,3 +44,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Result", "__version__", "fit", "load", "load_dataset"]
+
+
+def __dir__() -> list[str]:
+    """The public names (imported on first use, so ``dir`` would otherwise hide them)."""
+    return sorted(__all__)

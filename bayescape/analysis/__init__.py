@@ -7,7 +7,12 @@ from bayescape.analysis._calibration import (
     rank_uniformity,
     summarise_calibration,
 )
-from bayescape.analysis._checks import prior_predictive_check
+from bayescape.analysis._checks import (
+    add_predictive_groups,
+    posterior_predictive_draws,
+    predictive_groups,
+    prior_predictive_check,
+)
 from bayescape.analysis._compare import compare, family_elpd, leave_family_out_elpd, psis_loo
 from bayescape.analysis._critical import (
     covariate_effects,
@@ -54,6 +59,7 @@ __all__ = [
     "ModelDiagnosis",
     "NewFamily",
     "Result",
+    "add_predictive_groups",
     "calibrate",
     "compare",
     "covariate_effects",
@@ -78,9 +84,11 @@ __all__ = [
     "misspecified",
     "phase_probabilities",
     "population_critical_scale",
+    "posterior_predictive_draws",
     "predict_dynamics_family",
     "predict_family",
     "prediction_errors",
+    "predictive_groups",
     "prior_predictive_check",
     "prior_predictive_scores",
     "prior_sensitivity",

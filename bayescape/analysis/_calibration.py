@@ -40,6 +40,7 @@ import pymc as pm
 import xarray as xr
 from scipy import stats
 
+from bayescape._repr import compact_repr
 from bayescape.analysis._sensitivity import edit_prior
 from bayescape.baselines import PAPER_SEED, vertex_bootstrap
 from bayescape.data import DEFAULT_DATASET, DataWarning, data_hash, load_dataset
@@ -272,7 +273,7 @@ def rank_uniformity(ranks: np.ndarray, n_ranks: int, n_bins: int = 10) -> tuple[
     return chi2, float(stats.chi2.sf(chi2, n_bins - 1))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Calibration:
     """Result of :func:`calibrate`.
 
@@ -291,6 +292,8 @@ class Calibration:
     records
         The raw per-simulation results.
     """
+
+    __repr__ = compact_repr
 
     uniformity: pd.DataFrame
     coverage: pd.DataFrame

@@ -1,4 +1,12 @@
-"""Prior-predictive check: do the priors give plausible score curves before seeing data?"""
+"""Predictive checks: the prior's scores before seeing data, and the fit's own replicates.
+
+:func:`prior_predictive_check` asks whether the priors give plausible scores.
+:func:`add_predictive_groups` stores, in a phase-model fit's DataTree, the two groups ArviZ's
+predictive tools read: ``log_likelihood`` (pointwise log density of every observed score at
+every draw) and ``posterior_predictive`` (one replicated score per draw and model), both from
+the package's own bounded likelihood (:mod:`bayescape.models._likelihood`), under the names
+and ``model`` coordinate of ``observed_data``.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pymc as pm
+import xarray as xr
 
+from bayescape.analysis._predict import replicated_scores, score_likelihoods
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
-from bayescape.models import ModelSpec, build_model, load_spec, required_benchmarks
+from bayescape.inference import FitResult
+from bayescape.models import ModelSpec, build_model, load_spec, model_kind, required_benchmarks
 from bayescape.models._likelihood import forward_sampling
+
+PREDICTIVE_GROUPS = ("log_likelihood", "posterior_predictive")
+"""Groups :func:`add_predictive_groups` writes (besides ``observed_data`` when it is missing)."""
 
 
 def prior_predictive_check(
@@ -56,3 +70,92 @@ def prior_predictive_check(
             row["nc_prior_high"] = 10 ** float(np.quantile(critical, 0.95))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def predictive_groups(fit: FitResult, seed: int) -> dict[str, xr.Dataset]:
+    r"""``log_likelihood``, ``posterior_predictive`` and ``observed_data`` of a phase-model fit.
+
+    For every draw :math:`s` and model :math:`i`, with the curve's mean :math:`\mu_{si}` and
+    noise :math:`s_{si} = \sqrt{p(1-p)/n_i + \sigma_s^2}`,
+
+    .. math::
+        \ell_{si} = \log \mathcal{N}_{[0, 1]}(y_i \mid \mu_{si}, s_{si}), \qquad
+        y^\text{rep}_{si} \sim \mathcal{N}_{[0, 1]}(\mu_{si}, s_{si}),
+
+    (:func:`~bayescape.models._likelihood.score_logpdf`, ``sample_scores``); the replicates are
+    :func:`~bayescape.analysis.replicated_scores` with ``seed``, so the same seed gives the same
+    replicates. Each dataset has dims ``(chain, draw, model)`` and one variable per observed
+    benchmark (``reasoning``, ``truthfulness``), named as the model's observed variables.
+    Returns an empty dict for a model without these scores (the dynamics model).
+    """
+    if model_kind(fit.spec) == "dynamics":
+        return {}
+    post = fit.posterior
+    shape = (post.sizes["chain"], post.sizes["draw"])
+    models = np.asarray(fit.panel.models)
+    if "observed_data" in fit.idata.children and "model" in fit.idata["observed_data"].ds.coords:
+        stored = fit.idata["observed_data"].ds["model"].to_numpy().astype(str)
+        if not np.array_equal(stored, models):
+            raise ValueError("observed_data's model coordinate does not match the fit's panel")
+    coords = {"chain": post["chain"].values, "draw": post["draw"].values, "model": models}
+    dims = ("chain", "draw", "model")
+    likelihoods = score_likelihoods(fit)
+    replicates = replicated_scores(fit, seed)
+    attrs = {
+        "creation_library": "bayescape",
+        "seed": int(seed),
+        "likelihood": "normal truncated to [0, 1] (bayescape.models._likelihood)",
+    }
+    groups = {
+        "log_likelihood": xr.Dataset(
+            {n: (dims, lik.log_likelihood().reshape(*shape, -1)) for n, lik in likelihoods.items()},
+            coords=coords,
+            attrs=attrs,
+        ),
+        "posterior_predictive": xr.Dataset(
+            {n: (dims, rep.reshape(*shape, -1)) for n, rep in replicates.items()},
+            coords=coords,
+            attrs=attrs,
+        ),
+        "observed_data": xr.Dataset(
+            {n: (("model",), lik.observed) for n, lik in likelihoods.items()},
+            coords={"model": models},
+        ),
+    }
+    return groups
+
+
+def add_predictive_groups[F: FitResult](fit: F, seed: int | None = None) -> F:
+    """Store :func:`predictive_groups` in ``fit.idata`` (in place; returns ``fit``).
+
+    ``seed`` defaults to the fit's own seed (``fit.info["seed"]``, 0 when absent). An existing
+    ``observed_data`` group is kept (the sampler wrote it); the other two are replaced.
+    """
+    if seed is None:
+        seed = _fit_seed(fit)
+    groups = predictive_groups(fit, seed)
+    for name, ds in groups.items():
+        if name == "observed_data" and name in fit.idata.children:
+            continue
+        fit.idata[name] = xr.DataTree(ds)
+    return fit
+
+
+def posterior_predictive_draws(fit: FitResult) -> dict[str, np.ndarray]:
+    """The fit's posterior-predictive replicates, shape (draws, models), by observed variable.
+
+    Read from ``fit.idata``'s ``posterior_predictive`` group when it is there (a fit made with
+    :func:`bayescape.fit`), else drawn as that group would be: :func:`replicated_scores` with
+    the fit's seed. Either way the same fit gives the same replicates.
+    """
+    if "posterior_predictive" in fit.idata.children:
+        pp = fit.idata["posterior_predictive"].ds
+        return {
+            name: pp[name].stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+            for name in pp.data_vars
+        }
+    return replicated_scores(fit, _fit_seed(fit))
+
+
+def _fit_seed(fit: FitResult) -> int:
+    return int(fit.info.get("seed", 0) or 0)

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from bayescape._repr import compact_repr
 from bayescape.analysis._compare import PARETO_K_THRESHOLD
 from bayescape.analysis._dynamics import (
     _posterior_arrays,
@@ -142,7 +143,7 @@ def _integrated_log_lik(
     return log_p, float(np.median(1.0 / np.sum(inner**2, axis=1)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ImportanceLeaveFamilyOut:
     """Result of :func:`leave_family_out_is`.
 
@@ -161,6 +162,8 @@ class ImportanceLeaveFamilyOut:
         ``pareto_k`` above the threshold are left out of ``overall`` and counted in
         ``unreliable``.
     """
+
+    __repr__ = compact_repr
 
     models: pd.DataFrame
     families: pd.DataFrame

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayescape._repr import compact_repr
 from bayescape.analysis import _predict
 from bayescape.baselines import bootstrap_coefficients
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
@@ -165,7 +166,7 @@ def lofo_fold(
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class LeaveFamilyOut:
     """Result of :func:`leave_one_family_out`.
 
@@ -180,6 +181,8 @@ class LeaveFamilyOut:
         Averaged over every held-out model, per benchmark and method: ``coverage_50``,
         ``coverage_90``, ``mae``, ``mape``, ``crps``, ``n``.
     """
+
+    __repr__ = compact_repr
 
     models: pd.DataFrame
     families: pd.DataFrame

@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
+from bayescape._repr import compact_repr
 from bayescape.analysis._critical import UNITS
 from bayescape.analysis._intervals import eti
 from bayescape.data import BENCHMARKS, FAMILY_COVARIATES
@@ -146,7 +147,7 @@ def _floor(fit: FitResult) -> float:
 # Curves of fitted families (figures, checks)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FamilyCurves:
     """Posterior draws of one fitted family's curves on a grid of sizes.
 
@@ -163,6 +164,8 @@ class FamilyCurves:
     c
         Draws of log10 N_c; ``None`` for the constant model.
     """
+
+    __repr__ = compact_repr
 
     family: str
     x: np.ndarray
@@ -210,16 +213,49 @@ def family_curves(
     return FamilyCurves(family, x, reasoning, truth, None, None)
 
 
-def replicated_scores(fit: FitResult, seed: int = 0) -> dict[str, np.ndarray]:
-    """Posterior-predictive replicates of every observed score, shape (draws, models).
+@dataclass(frozen=True, repr=False)
+class ScoreLikelihood:
+    """The likelihood of one benchmark's observed scores under every posterior draw.
 
-    Each replicate draws the family parameters from the posterior and adds the likelihood's
-    noise, :math:`y^\\text{rep} \\sim N(\\mu, \\sqrt{\\mu(1-\\mu)/n + \\sigma^2})`. Keys
-    ``reasoning`` and ``truthfulness`` (``reasoning`` is absent for the pooled quadratic model).
+    Attributes
+    ----------
+    observed
+        Observed scores, shape (models,).
+    mu
+        Mean score of every model under every draw (chains flattened), shape (draws, models).
+    n_items
+        The benchmark's item counts, shape (models,).
+    sigma
+        Extra noise SD of every draw, shape (draws, 1).
     """
-    rng = np.random.default_rng(seed)
+
+    __repr__ = compact_repr
+
+    observed: np.ndarray
+    mu: np.ndarray
+    n_items: np.ndarray
+    sigma: np.ndarray
+
+    def log_likelihood(self) -> np.ndarray:
+        """Pointwise log density of every observed score, shape (draws, models)."""
+        return score_logpdf(self.observed[None, :], self.mu, self.n_items, self.sigma)
+
+    def replicate(self, rng: np.random.Generator) -> np.ndarray:
+        """Replicated scores, one per draw and model (every one in [0, 1])."""
+        return sample_scores(self.mu, self.n_items, self.sigma, rng)
+
+
+def score_likelihoods(fit: FitResult) -> dict[str, ScoreLikelihood]:
+    """The likelihood of every observed score of a phase-model fit, by observed variable.
+
+    Keys are the names of the model's observed variables (``reasoning``, ``truthfulness``;
+    only ``truthfulness`` for the pooled quadratic model), in the order the model observes
+    them. The means are the phase model's curves at each posterior draw
+    (:func:`~bayescape.models.phase.reasoning_curve`, ``truthfulness_curve``, the constant
+    coupling, or the pooled quadratic :math:`h + a (x - c)^2`).
+    """
     panel = fit.panel
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, ScoreLikelihood] = {}
     if "c_pooled" in fit.posterior:
         c = _draws(fit, "c_pooled")[:, None]
         mu = (
@@ -232,8 +268,8 @@ def replicated_scores(fit: FitResult, seed: int = 0) -> dict[str, np.ndarray]:
         a, b, t, gamma = (_draws(fit, v)[:, f] for v in ("a", "b", "t", "gamma"))
         floor, m = _floor(fit), panel.anchor[f][None, :]
         r_mu = reasoning_curve(panel.x[None, :], floor, a, b, m)
-        out["reasoning"] = sample_scores(
-            r_mu, panel.n_reasoning, _draws(fit, "sigma_reasoning")[:, None], rng
+        out["reasoning"] = ScoreLikelihood(
+            panel.reasoning, r_mu, panel.n_reasoning, _draws(fit, "sigma_reasoning")[:, None]
         )
         if "c" in fit.posterior:
             mu = truthfulness_curve(
@@ -241,10 +277,22 @@ def replicated_scores(fit: FitResult, seed: int = 0) -> dict[str, np.ndarray]:
             )
         else:
             mu = t + gamma * (r_mu - reasoning_curve(m, floor, a, b, m))
-    out["truthfulness"] = sample_scores(
-        mu, panel.n_truthfulness, _draws(fit, "sigma_truthfulness")[:, None], rng
+    out["truthfulness"] = ScoreLikelihood(
+        panel.truthfulness, mu, panel.n_truthfulness, _draws(fit, "sigma_truthfulness")[:, None]
     )
     return out
+
+
+def replicated_scores(fit: FitResult, seed: int = 0) -> dict[str, np.ndarray]:
+    """Posterior-predictive replicates of every observed score, shape (draws, models).
+
+    Each replicate draws the family parameters from the posterior and adds the likelihood's
+    noise, :math:`y^\\text{rep} \\sim N_{[0, 1]}(\\mu, \\sqrt{\\mu(1-\\mu)/n + \\sigma^2})`.
+    Keys ``reasoning`` and ``truthfulness`` (``reasoning`` is absent for the pooled quadratic
+    model); one generator seeded with ``seed`` draws them in that order.
+    """
+    rng = np.random.default_rng(seed)
+    return {name: lik.replicate(rng) for name, lik in score_likelihoods(fit).items()}
 
 
 def prior_predictive_scores(
@@ -285,7 +333,7 @@ def prior_predictive_scores(
 # Describing a new family
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NewFamily:
     """A family the model has not seen: its descriptors and any models already measured.
 
@@ -305,6 +353,8 @@ class NewFamily:
         One row per known model: ``params`` and optionally ``model``, ``tokens``, ``d_model``,
         ``n_layers`` and benchmark scores (fractions, columns named after the benchmarks).
     """
+
+    __repr__ = compact_repr
 
     name: str = "new family"
     attributes: Mapping[str, Any] = field(default_factory=dict)
@@ -579,7 +629,7 @@ def new_family_covariates(fit: FitResult, family: NewFamily) -> tuple[dict[str, 
 # Predicting a new family
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FamilyPrediction:
     """Posterior prediction for a new family.
 
@@ -610,6 +660,8 @@ class FamilyPrediction:
     notes
         Caveats for people (unknown covariates, small ESS, ...).
     """
+
+    __repr__ = compact_repr
 
     family: NewFamily
     covariates: dict[str, float]
@@ -985,7 +1037,7 @@ def predict_family(
 # Diagnosing one model
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ModelDiagnosis:
     """Phase of one model from its size and scores.
 
@@ -1027,6 +1079,8 @@ class ModelDiagnosis:
     notes
         Caveats for people.
     """
+
+    __repr__ = compact_repr
 
     params: float
     reasoning: float

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from bayescape.analysis import _critical, _dynamics, _predict
+from bayescape.analysis._checks import add_predictive_groups
 from bayescape.data import DEFAULT_DATASET
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult, fit_model
@@ -108,7 +109,10 @@ def fit(
     >>> result = bayescape.fit("phase", "leaderboard_v1", random_seed=1)  # doctest: +SKIP
     >>> result.critical_scales()[["family", "nc_median", "p_below", "p_above"]]  # doctest: +SKIP
 
-    See :func:`bayescape.inference.fit_model` for the arguments.
+    See :func:`bayescape.inference.fit_model` for the arguments. For the phase models
+    (``phase``, ``phase_no_transition``, ``quadratic``) ``result.idata`` also holds the
+    ``log_likelihood`` and ``posterior_predictive`` groups ArviZ reads (replicates seeded with
+    ``random_seed``; see :func:`bayescape.analysis.add_predictive_groups`).
     """
     base = fit_model(
         model,
@@ -122,7 +126,8 @@ def fit(
         exclude_families=exclude_families,
         progressbar=progressbar,
     )
-    return Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
+    result = Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
+    return add_predictive_groups(result, random_seed)
 
 
 def load(path: str | os.PathLike) -> Result:

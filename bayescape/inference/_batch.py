@@ -33,6 +33,7 @@ from typing import Any, Literal
 import numpy as np
 
 from bayescape._config import EXECUTORS
+from bayescape._repr import compact_repr
 from bayescape.errors import BayescapeError
 from bayescape.inference._sampling import MassMatrix, nutpie_options, reproducible_compilation
 
@@ -59,7 +60,7 @@ class Task:
             )
 
 
-@dataclass
+@dataclass(repr=False)
 class BatchRun:
     """What a batch produced.
 
@@ -75,6 +76,8 @@ class BatchRun:
     seconds
         Wall time of this call.
     """
+
+    __repr__ = compact_repr
 
     results: dict[str, Any]
     failures: dict[str, str]

@@ -9,13 +9,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayescape._repr import compact_repr
+
 RHAT_MAX = 1.01
 """Largest acceptable split R-hat (Vehtari et al. 2021)."""
 ESS_MIN = 400
 """Smallest acceptable bulk effective sample size (Vehtari et al. 2021: 100 per chain x 4)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Diagnostics:
     """Convergence of the headline parameters of one fit.
 
@@ -30,6 +32,8 @@ class Diagnostics:
     reasons
         Why the fit failed the gate (empty when it passed).
     """
+
+    __repr__ = compact_repr
 
     table: pd.DataFrame
     divergences: int

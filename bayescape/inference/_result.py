@@ -31,7 +31,7 @@ _DATA_GROUP = "bayescape_data"
 _SPEC_GROUP = "bayescape_spec"
 
 
-@dataclass
+@dataclass(repr=False)
 class FitResult:
     """A fitted model.
 
@@ -56,6 +56,27 @@ class FitResult:
     def __post_init__(self) -> None:
         self._panel: FamilyPanel | None = None
         self._diagnostics: Diagnostics | None = None
+
+    def __repr__(self) -> str:
+        """One line: ``<bayescape.Result phase on leaderboard_v1: 147 models, ...>``.
+
+        Model, data, numbers of models and families, chains x draws, and the diagnostics gate;
+        ``result.idata`` and ``result.data`` print the arrays themselves.
+        """
+        source = Path(str(self.info.get("data_source") or "<DataFrame>")).name
+        parts = [f"{len(self.data)} models"]
+        if "family" in self.data:
+            parts.append(f"{self.data['family'].nunique()} families")
+        if "posterior" in self.idata.children:
+            sizes = self.idata["posterior"].ds.sizes
+            parts.append(f"{sizes.get('chain', 0)} chains x {sizes.get('draw', 0)} draws")
+            try:
+                parts.append("gate passed" if self.diagnostics.ok else "gate FAILED")
+            except Exception:  # a repr must not raise: a tree without what the gate reads
+                parts.append("gate not computed")
+        else:
+            parts.append("no posterior")
+        return f"<bayescape.{type(self).__name__} {self.spec.name} on {source}: {', '.join(parts)}>"
 
     @property
     def panel(self) -> FamilyPanel | DynamicsPanel:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bayescape._repr import compact_repr
 from bayescape.data import IgnoredInputWarning, item_column
 from bayescape.models._spec import ModelSpec
 
@@ -15,7 +16,7 @@ _CURATION_PREFIX = "curation_"
 _DISTILLATION_LEVELS = {"yes": 1.0, "partial": 0.5, "no": 0.0}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class FamilyPanel:
     """Observed scores of every model, indexed by family, plus family covariates.
 
@@ -42,6 +43,8 @@ class FamilyPanel:
     dropped_covariates
         ``(name, reason)`` for covariates the data could not inform.
     """
+
+    __repr__ = compact_repr
 
     models: np.ndarray
     families: np.ndarray

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 import bayescape._jax  # noqa: F401  (x64 before any JAX array)
+from bayescape._repr import compact_repr
 from bayescape.data import BENCHMARKS, DataWarning, item_column
 from bayescape.errors import SpecError
 from bayescape.models._spec import ModelSpec, pymc_prior
@@ -285,7 +286,7 @@ def make_panel_solver(
 # Data: the panel a dynamics model is fitted to
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class DynamicsPanel:
     """Arrays of the dynamics model, prepared from a validated panel and a spec.
 
@@ -313,6 +314,8 @@ class DynamicsPanel:
     dropped_families
         Families left out because they have too few models.
     """
+
+    __repr__ = compact_repr
 
     families: np.ndarray
     models: np.ndarray

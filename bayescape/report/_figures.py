@@ -12,7 +12,7 @@ Kinds (:data:`FIGURES`, the names ``bayescape plot --kind`` takes):
     posterior-mean trajectory with a 90% band of truthfulness.
 ``coupling``
     The local coupling :math:`\\gamma_f (x - c_f)` against size for each selected family, 50%
-    and 90% bands, the N_c interval shaded.
+    and 90% bands, the N_c interval shaded; titles give N_c's median and interval.
 ``forest``
     N_c per family on a log axis (median, 50% and ``prob`` intervals) over the observed sizes,
     coloured by data curation, with the family covariates written beside each row.
@@ -21,6 +21,10 @@ Kinds (:data:`FIGURES`, the names ``bayescape plot --kind`` takes):
     interval), with the coverage.
 ``prior``
     Prior-predictive check: observed scores inside the prior's 50% and 95% intervals.
+
+Every interval and band is equal-tailed (ETI: the :math:`(1-p)/2` and :math:`(1+p)/2`
+quantiles), as in the tables, and every number is computed from all posterior draws, so a
+figure's N_c is the table's: titles format it as the tables do (:func:`nc_text`).
 """
 
 from __future__ import annotations
@@ -40,12 +44,13 @@ from matplotlib.ticker import FuncFormatter
 from bayescape.analysis import (
     Result,
     family_curves,
+    posterior_predictive_draws,
     prior_predictive_scores,
     replicated_scores,
 )
-from bayescape.analysis._intervals import eti
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
+from bayescape.report._format import significant
 from bayescape.report._summary import format_params
 
 STYLE = {
@@ -94,6 +99,11 @@ CURATION_COLOURS = {
     "undisclosed": "#e7298a",
 }
 """Marker colours of data-curation classes in the forest plot."""
+
+
+def nc_text(value: float, sig: int = 2) -> str:
+    """N_c in billions as the tables print it, with the unit: ``3.49e9 -> '3.5B'``."""
+    return f"{significant(value / 1e9, sig)}B"
 
 
 def _label(benchmark: str) -> str:
@@ -164,7 +174,7 @@ def phase_diagram(
             j = list(map(str, panel.families)).index(family)
             colour = FAMILY_COLOURS[k % len(FAMILY_COLOURS)]
             x = np.linspace(panel.x_min[j], panel.x_max[j], 40)
-            curves = family_curves(result, family, x)
+            curves = family_curves(result, family, x, max_draws=None)
             r_mean = curves.reasoning.mean(axis=0)
             t_mean = curves.truthfulness.mean(axis=0)
             lo, hi = np.quantile(curves.truthfulness, [(1 - band) / 2, (1 + band) / 2], axis=0)
@@ -197,7 +207,9 @@ def phase_diagram(
         points.set_label("_models")
         ax.set_xlabel(f"{_label(panel.reasoning_benchmark)} (reasoning)")
         ax.set_ylabel(f"{_label(panel.truthfulness_benchmark)} (truthfulness)")
-        ax.set_title(f"Phase diagram: {len(panel.x)} models, trajectories with {band:.0%} bands")
+        ax.set_title(
+            f"Phase diagram: {len(panel.x)} models, trajectories with {band:.0%} equal-tailed bands"
+        )
         ax.legend(loc="best", ncols=2)
     return fig, ax
 
@@ -207,35 +219,39 @@ def coupling_curves(
 ) -> tuple[Figure, np.ndarray]:
     """The local coupling :math:`\\gamma_f (x - c_f)` against size, one panel per family.
 
-    Each panel shows the posterior median with 50% and 90% bands over the family's observed
-    sizes (half a decade beyond), zero (the transition), the ``prob`` interval of N_c shaded
-    and its median as a dashed line, and the observed sizes as ticks.
+    Each panel shows the posterior median with 50% and 90% equal-tailed bands over the
+    family's observed sizes (half a decade beyond), zero (the transition), the ``prob``
+    equal-tailed interval of N_c shaded and its median as a dashed line, and the observed sizes
+    as ticks. The title gives the median and interval of N_c from all draws, the numbers of
+    the critical-scales table (:meth:`~bayescape.analysis.Result.critical_scales`).
     """
     _require_families(result, "coupling plot")
     if "c" not in result.posterior:
         raise BayescapeError(f"model {result.spec.name!r} has no critical scale to plot")
     families = _families(result, families, 8)
     panel = result.panel
+    table = result.critical_scales(prob).set_index("family")
     ncols = min(4, len(families))
     nrows = math.ceil(len(families) / ncols)
     with rc_context(STYLE):
-        fig = Figure(figsize=(2.6 * ncols, 2.2 * nrows), layout="constrained")
+        fig = Figure(figsize=(2.6 * ncols, 2.4 * nrows), layout="constrained")
         axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
         for ax, family in zip(axes, families, strict=False):
             j = list(map(str, panel.families)).index(family)
-            curves = family_curves(result, family)
+            curves = family_curves(result, family, max_draws=None)
             x, g = curves.x, curves.coupling
             q = np.quantile(g, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
             ax.fill_between(x, q[0], q[4], color="#4575b4", alpha=0.18, linewidth=0)
             ax.fill_between(x, q[1], q[3], color="#4575b4", alpha=0.3, linewidth=0)
             ax.plot(x, q[2], color="#313695", linewidth=1.4)
             ax.axhline(0.0, color="black", linewidth=0.7)
-            c_lo, c_hi = eti(curves.c, prob)
+            row = table.loc[family]
+            c_lo, c_hi = np.log10(row["nc_eti_low"]), np.log10(row["nc_eti_high"])
             if c_hi > x[0] and c_lo < x[-1]:
                 ax.axvspan(
                     max(c_lo, x[0]), min(c_hi, x[-1]), color="#d73027", alpha=0.12, linewidth=0
                 )
-            c_med = float(np.median(curves.c))
+            c_med = float(np.log10(row["nc_median"]))
             where = ""
             if x[0] <= c_med <= x[-1]:
                 ax.axvline(c_med, color="#d73027", linestyle="--", linewidth=1.0)
@@ -244,12 +260,17 @@ def coupling_curves(
             xs = panel.x[panel.family_index == j]
             ax.plot(xs, np.full_like(xs, 0.0), "|", color="black", markersize=8)
             ax.set_xlim(x[0], x[-1])
-            ax.set_title(f"{family}: $N_c$ {format_params(10.0**c_med)}{where}", fontsize=9)
+            ax.set_title(
+                f"{family}: $N_c$ {nc_text(row['nc_median'])}{where}\n"
+                f"{prob:.0%} ETI [{nc_text(row['nc_eti_low'])}, {nc_text(row['nc_eti_high'])}]",
+                fontsize=9,
+            )
             _params_axis(ax)
         for ax in axes[len(families) :]:
             ax.set_visible(False)
         fig.supxlabel("parameters")
         fig.supylabel(r"coupling $\gamma\,(x - c)$ = dT/dR")
+        fig.suptitle("median, 50% and 90% equal-tailed bands", fontsize=8)
     return fig, axes[: len(families)]
 
 
@@ -295,7 +316,7 @@ def critical_scale_forest(result: Result, *, prob: float = 0.95) -> tuple[Figure
                 color="#fdae61",
                 alpha=0.25,
                 linewidth=0,
-                label=f"average family, {prob:.0%}",
+                label=f"average family, {prob:.0%} ETI",
             )
             ax.axvline(pop["median"], color="#f46d43", linewidth=1.0)
         seen = set()
@@ -354,7 +375,7 @@ def critical_scale_forest(result: Result, *, prob: float = 0.95) -> tuple[Figure
             )
         ax.set_xlabel("critical scale $N_c$ (parameters)")
         ax.set_title(
-            f"$N_c$ per family: median, 50% and {prob:.0%} intervals "
+            f"$N_c$ per family: median, 50% and {prob:.0%} equal-tailed intervals "
             "(* one model: $N_c$ from covariates)"
         )
         fig.legend(loc="outside lower center", ncols=4, fontsize=7)
@@ -378,14 +399,18 @@ def _observed_vs_interval(
 
 
 def posterior_predictive_plot(
-    result: Result, *, prob: float = 0.95, seed: int = 0
+    result: Result, *, prob: float = 0.95, seed: int | None = None
 ) -> tuple[Figure, np.ndarray]:
-    """Observed scores against posterior-predictive replicates (median and ``prob`` interval).
+    """Observed scores against posterior-predictive replicates (median, ``prob`` ETI).
 
-    A point is red when its observed score falls outside its interval; the titles give the
-    coverage, which should be near ``prob``.
+    The replicates are the result's own ``posterior_predictive`` group (or drawn as it would
+    be, with the fit's seed: :func:`~bayescape.analysis.posterior_predictive_draws`); a
+    ``seed`` draws fresh ones instead. A point is red when its observed score falls outside its
+    equal-tailed interval; the titles give the coverage, which should be near ``prob``.
     """
-    reps = replicated_scores(result, seed=seed)
+    reps = (
+        posterior_predictive_draws(result) if seed is None else replicated_scores(result, seed=seed)
+    )
     panel = result.panel
     observed = {"reasoning": panel.reasoning, "truthfulness": panel.truthfulness}
     bench = {"reasoning": panel.reasoning_benchmark, "truthfulness": panel.truthfulness_benchmark}
@@ -394,7 +419,7 @@ def posterior_predictive_plot(
         axes = np.atleast_1d(fig.subplots(1, len(reps), squeeze=False)).ravel()
         for ax, key in zip(axes, reps, strict=True):
             _observed_vs_interval(ax, observed[key], reps[key], prob, _label(bench[key]))
-        axes[0].set_ylabel(f"replicated score (median, {prob:.0%} interval)")
+        axes[0].set_ylabel(f"replicated score (median, {prob:.0%} ETI)")
         fig.suptitle("Posterior-predictive check")
     return fig, axes
 
@@ -415,8 +440,8 @@ def prior_predictive_plot(
         axes = np.atleast_1d(fig.subplots(1, len(reps), squeeze=False)).ravel()
         for ax, key in zip(axes, reps, strict=True):
             q = np.quantile(reps[key], [0.025, 0.25, 0.75, 0.975], axis=0)
-            ax.vlines(panel.x, q[0], q[3], colors="#9ecae1", linewidth=2.0, label="95% prior")
-            ax.vlines(panel.x, q[1], q[2], colors="#3182bd", linewidth=2.0, label="50% prior")
+            ax.vlines(panel.x, q[0], q[3], colors="#9ecae1", linewidth=2.0, label="95% ETI")
+            ax.vlines(panel.x, q[1], q[2], colors="#3182bd", linewidth=2.0, label="50% ETI")
             ax.scatter(panel.x, observed[key], color="black", s=8, zorder=3, label="observed")
             for bound in (0.0, 1.0):  # the range a score can take
                 ax.axhline(bound, color="#b2182b", linewidth=0.7, linestyle=":")
@@ -425,7 +450,7 @@ def prior_predictive_plot(
             _params_axis(ax)
         axes[0].set_ylabel("score")
         axes[0].legend(loc="best")
-        fig.suptitle(f"Prior-predictive check ({draws} draws)")
+        fig.suptitle(f"Prior-predictive check ({draws} draws, equal-tailed intervals)")
     return fig, axes
 
 

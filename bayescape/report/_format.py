@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}",
     "&": r"\&",
@@ -52,6 +54,20 @@ def significant(value: float, sig: int = 2, *, signed: bool = False) -> str:
     if signed and not text.startswith("-"):
         text = "+" + text
     return text
+
+
+def exact(value: float) -> str:
+    """An observed number as it is, never in exponent notation.
+
+    The shortest decimal of ``value`` at 12 significant figures: more than any parameter count
+    carries, and fewer than float arithmetic disturbs (:math:`10^{\\log_{10} N}` is
+    176.00000000000023 for :math:`N = 176`): ``exact(176.00000000000023) == '176'``,
+    ``exact(1.4) == '1.4'``,
+    ``exact(0.07) == '0.07'``, ``exact(6.738415616) == '6.738415616'``. ``nan`` gives ``''``.
+    """
+    if value is None or not math.isfinite(value):
+        return ""
+    return np.format_float_positional(float(f"{value:.12g}"), trim="-")
 
 
 def fixed(value: float, decimals: int = 2) -> str:

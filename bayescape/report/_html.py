@@ -54,16 +54,17 @@ _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _FIGURE_CAPTIONS = {
     "phase-diagram": "Reasoning against truthfulness. Points: every model, coloured by "
     "P(bonus). Lines: posterior-mean trajectories of the largest families over their observed "
-    "sizes, with 90% bands of truthfulness.",
-    "coupling": "Local coupling γ(x − c) = dT/dR against size: median, 50% and 90% bands; "
-    "the shaded column is the 95% interval of N_c, the dashed line its median; ticks mark "
-    "observed models.",
-    "forest": "N_c per family (log axis): median, 50% and 95% intervals over the observed "
-    "sizes (grey); the shaded column is a family with average covariates.",
+    "sizes, with 90% equal-tailed bands of truthfulness.",
+    "coupling": "Local coupling γ(x − c) = dT/dR against size: median, 50% and 90% "
+    "equal-tailed bands; the shaded column is the 95% equal-tailed interval (ETI) of N_c, the "
+    "dashed line its median (the numbers of the table above); ticks mark observed models.",
+    "forest": "N_c per family (log axis): median, 50% and 95% equal-tailed intervals over the "
+    "observed sizes (grey); the shaded column is a family with average covariates.",
     "ppc": "Posterior-predictive check: each observed score against the replicated scores' "
-    "median and 95% interval (red: outside).",
+    "median and 95% equal-tailed interval (red: outside); the replicates are the result's "
+    "posterior_predictive group.",
     "prior": "Prior-predictive check: observed scores inside the prior's 50% and 95% "
-    "intervals at each model (dotted: the range a score can take).",
+    "equal-tailed intervals at each model (dotted: the range a score can take).",
 }
 
 
@@ -177,7 +178,7 @@ def _headline(result: Result) -> str:
     )
     return (
         f"<p><strong>{what}:</strong> median {format_params(pop['median'])}, 95% "
-        f"interval [{format_params(pop['low'])}, {format_params(pop['high'])}] "
+        f"equal-tailed interval [{format_params(pop['low'])}, {format_params(pop['high'])}] "
         f"(mean {format_params(pop['mean'])}; the posterior is skewed in N).</p>"
     )
 
@@ -242,7 +243,8 @@ def render_report(
     sig, prob
         Significant figures and interval probability of the tables.
     prior_draws, seed
-        Prior-predictive draws and the seed of every random draw in the figures.
+        Prior-predictive draws and their seed (the posterior-predictive figure shows the
+        result's own replicates, :func:`~bayescape.analysis.posterior_predictive_draws`).
     progress
         Called with a short message before each slow step (the CLI prints them).
     """
@@ -282,7 +284,8 @@ def render_report(
         "<h3>Critical scale N_c per family (billions of parameters)</h3>",
         '<p class="note">P(below): N_c below the family\'s smallest model (already in the bonus '
         "phase); P(above): above its largest (still in the tax phase). Where N_c is likely "
-        "outside the observed sizes it is prior-sensitive.</p>",
+        "outside the observed sizes it is prior-sensitive. Intervals are 95% equal-tailed "
+        "(ETI: 2.5% and 97.5% posterior quantiles); observed sizes are printed exactly.</p>",
         _section_table(result, "critical-scales", sig, prob),
         "<h3>Covariate effects on log10 N_c (decades per unit)</h3>",
         _section_table(result, "covariates", sig, prob),
@@ -294,8 +297,6 @@ def render_report(
     for kind in figures:
         say(f"figure {kind}")
         options = {"draws": prior_draws, "seed": seed} if kind == "prior" else {}
-        if kind == "ppc":
-            options = {"seed": seed}
         try:
             fig, _ = FIGURES[kind](result, **options)
         except BayescapeError as exc:

@@ -1,4 +1,7 @@
-"""Text for people of a new family's prediction and of one model's diagnosis."""
+"""Text for people of a new family's prediction and of one model's diagnosis.
+
+Every interval is equal-tailed (ETI, the tables' kind) and says so with its probability.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +22,9 @@ def _interval(median: float, low: float, high: float, sig: int, signed: bool = F
     return f"{f(median)} [{f(low)}, {f(high)}]"
 
 
-def _nc(nc: dict[str, float]) -> str:
+def _nc(nc: dict[str, float], pct: str) -> str:
     return (
-        f"median {format_params(nc['median'])}, interval [{format_params(nc['low'])}, "
+        f"median {format_params(nc['median'])}, {pct} ETI [{format_params(nc['low'])}, "
         f"{format_params(nc['high'])}]"
     )
 
@@ -43,7 +46,7 @@ def prediction_text(
     ``reasoning`` and ``truthfulness`` are the fit's benchmark names (for the headers).
     """
     p = prediction
-    pct = f"{100 * p.prob:g}%"
+    pct = f"{100 * p.prob:g}% ETI"
     basis = (
         f"conditioned on {p.n_measured} measured model(s), effective sample size "
         f"{p.ess:.0f} of {len(p.c)}"
@@ -53,7 +56,8 @@ def prediction_text(
     lines = [
         f"new family {p.family.name!r} ({basis})",
         f"covariates: {_covariates(p.covariates)}",
-        f"N_c: {_nc(p.critical_scale)} ({pct}), mean {format_params(p.critical_scale['mean'])}",
+        f"N_c: {_nc(p.critical_scale, f'{100 * p.prob:g}%')}, "
+        f"mean {format_params(p.critical_scale['mean'])}",
         "",
     ]
     s = p.scores
@@ -107,23 +111,25 @@ def diagnosis_text(diagnosis: ModelDiagnosis, *, sig: int = 2, levers: int = 5) 
         + (f", effective sample size {d.ess:.0f}" if d.basis != "family posterior" else "")
         + ")",
         f"phase: {d.phase.upper()}   P(tax) = {d.p_tax:.2f}, P(bonus) = {d.p_bonus:.2f}",
-        f"N_c: {_nc(d.critical_scale)} ({pct})",
+        f"N_c: {_nc(d.critical_scale, pct)}",
         f"position: {abs(where['median']):.2g} decades {side} N_c (x - log10 N_c = "
-        f"{_interval(where['median'], where['low'], where['high'], sig, signed=True)})",
+        f"{_interval(where['median'], where['low'], where['high'], sig, signed=True)}, "
+        f"median [{pct} ETI])",
         f"local coupling dT/dR: "
-        f"{_interval(d.coupling['median'], d.coupling['low'], d.coupling['high'], sig, True)}",
+        f"{_interval(d.coupling['median'], d.coupling['low'], d.coupling['high'], sig, True)}"
+        f" (median [{pct} ETI])",
     ]
     for bench, e in d.expected.items():
         given = d.reasoning if bench == benches[0] else d.truthfulness
         lines.append(
             f"expected {BENCHMARKS[bench].label} at this size: "
-            f"{_interval(e['median'], e['low'], e['high'], sig)} ({pct}); {given:g} is at "
+            f"{_interval(e['median'], e['low'], e['high'], sig)} ({pct} ETI); {given:g} is at "
             f"percentile {100 * e['percentile']:.0f}"
         )
     if len(d.levers):
         lines.append(
             f"\ncovariates that move N_c most (change of log10 N_c per unit, "
-            f"decades, median [{pct}]; negative: transition at smaller models)"
+            f"decades, median [{pct} ETI]; negative: transition at smaller models)"
         )
         top = d.levers.head(levers)
         table = pd.DataFrame(

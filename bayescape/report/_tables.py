@@ -9,7 +9,11 @@ not change with ArviZ or pandas versions.
 LaTeX output uses booktabs rules and siunitx ``S`` columns (numbers align on the decimal point;
 headers are braced), so the preamble needs ``\usepackage{booktabs}`` and
 ``\usepackage{siunitx}``. Markdown and LaTeX round estimates to ``sig`` significant figures and
-probabilities to two decimals; CSV and JSON keep full precision (they are data).
+probabilities to two decimals, and print observed sizes exactly (176B stays 176, 1.4B stays
+1.4: they are data, not estimates); CSV and JSON keep full precision.
+
+Intervals are 95% equal-tailed (ETI: the 2.5% and 97.5% posterior quantiles) unless asked
+otherwise, and every header names the kind and probability (``N_c 95% ETI low (B)``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import pandas as pd
 from bayescape.analysis import Result
 from bayescape.data import data_hash
 from bayescape.errors import BayescapeError
-from bayescape.report._format import fixed, latex_escape, significant
+from bayescape.report._format import exact, fixed, latex_escape, significant
 
 TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
 """Tables :func:`render_table` makes."""
@@ -65,7 +69,8 @@ class Column:
         Header for people (Markdown); ``latex`` is the LaTeX header (may hold math).
     kind
         ``text``, ``int``, ``sig`` (significant figures), ``signed`` (significant figures with
-        a sign), ``prob`` (two decimals) or ``rhat`` (three decimals).
+        a sign), ``exact`` (an observed number as it is), ``prob`` (two decimals) or ``rhat``
+        (three decimals).
     group
         A header spanning neighbouring columns with the same group (LaTeX, Markdown).
     """
@@ -78,12 +83,9 @@ class Column:
     description: str = ""
 
 
-def _interval_names(prob: float, interval: str) -> tuple[str, str]:
-    pct = f"{100 * prob:g}"
-    if interval == "eti":
-        tail = 100 * (1 - prob) / 2
-        return f"{tail:g}%", f"{100 - tail:g}%"
-    return f"{pct}% HDI low", f"{pct}% HDI high"
+def interval_label(prob: float, interval: str = "eti") -> str:
+    """``95% ETI`` or ``95% HDI``: the interval's probability and kind, for headers."""
+    return f"{100 * prob:g}% {'ETI' if interval == 'eti' else 'HDI'}"
 
 
 def _critical_scales(
@@ -120,8 +122,8 @@ def _critical_scales(
             note="covariates at their means: 10^mu_c",
         )
         frame = pd.concat([frame, pd.DataFrame([average])], ignore_index=True)
-    lo_name, hi_name = _interval_names(prob, interval)
-    group = f"$N_c$ (B), {'ETI' if interval == 'eti' else 'HDI'}"
+    name = interval_label(prob, interval)
+    group = f"$N_c$ (B), {latex_escape(name)}"
     columns = [
         Column("family", "Family", "Family", "text"),
         Column("n_models", "Models", "Models", "int", description="models in the fit"),
@@ -129,7 +131,7 @@ def _critical_scales(
             "smallest_b",
             "Smallest (B)",
             "Smallest",
-            "sig",
+            "exact",
             "Observed (B)",
             "smallest observed size, billions of parameters",
         ),
@@ -137,7 +139,7 @@ def _critical_scales(
             "largest_b",
             "Largest (B)",
             "Largest",
-            "sig",
+            "exact",
             "Observed (B)",
             "largest observed size, billions of parameters",
         ),
@@ -151,16 +153,16 @@ def _critical_scales(
         ),
         Column(
             "nc_low_b",
-            f"N_c {lo_name} (B)",
-            latex_escape(lo_name.replace(" HDI", "")),
+            f"N_c {name} low (B)",
+            "Low",
             "sig",
             group,
             "lower end of the interval, billions",
         ),
         Column(
             "nc_high_b",
-            f"N_c {hi_name} (B)",
-            latex_escape(hi_name.replace(" HDI", "")),
+            f"N_c {name} high (B)",
+            "High",
             "sig",
             group,
             "upper end of the interval, billions",
@@ -188,8 +190,8 @@ def _covariates(result: Result, prob: float, interval: str) -> tuple[pd.DataFram
             "n_missing": ce["n_missing"].astype(float),
         }
     )
-    lo_name, hi_name = _interval_names(prob, "eti")
-    group = "$\\Delta \\log_{10} N_c$ (decades)"
+    name = interval_label(prob, "eti")
+    group = f"$\\Delta \\log_{{10}} N_c$ (decades), {latex_escape(name)}"
     columns = [
         Column("label", "Covariate", "Covariate", "text"),
         Column("unit", "Unit", "Unit", "text", description="the change the effect is per"),
@@ -201,8 +203,8 @@ def _covariates(result: Result, prob: float, interval: str) -> tuple[pd.DataFram
             group,
             "median change of log10 N_c per unit, decades",
         ),
-        Column("effect_low", f"Effect {lo_name}", latex_escape(lo_name), "signed", group),
-        Column("effect_high", f"Effect {hi_name}", latex_escape(hi_name), "signed", group),
+        Column("effect_low", f"Effect {name} low", "Low", "signed", group),
+        Column("effect_high", f"Effect {name} high", "High", "signed", group),
         Column(
             "per_sd_median",
             "Per SD",
@@ -244,7 +246,7 @@ def _phases(result: Result, prob: float, interval: str) -> tuple[pd.DataFrame, l
     columns = [
         Column("family", "Family", "Family", "text"),
         Column("model", "Model", "Model", "text"),
-        Column("params_b", "Size (B)", "Size (B)", "sig", description="billions of parameters"),
+        Column("params_b", "Size (B)", "Size (B)", "exact", description="billions of parameters"),
         Column("p_tax", "P(tax)", "$P(\\mathrm{tax})$", "prob", description="P(size < N_c)"),
         Column("p_bonus", "P(bonus)", "$P(\\mathrm{bonus})$", "prob"),
         Column(
@@ -351,6 +353,8 @@ def _cell(value: Any, column: Column, sig: int) -> str:
         return fixed(float(value), 2)
     if column.kind == "rhat":
         return fixed(float(value), 3)
+    if column.kind == "exact":
+        return exact(float(value))
     return significant(float(value), sig, signed=column.kind == "signed")
 
 
@@ -536,6 +540,13 @@ def render_table(
         f"bayescape table {what}: model {prov['model']} (spec {prov['spec_hash']}), data "
         f"{prov['data_source']} ({prov['data_hash']})"
     ]
+    if what in {"critical-scales", "covariates"}:
+        kind = interval if what == "critical-scales" else "eti"
+        comment.append(
+            f"intervals: {interval_label(prob, kind)} "
+            f"({'equal-tailed' if kind == 'eti' else 'highest-density of log10 N_c'}); "
+            "observed sizes exact"
+        )
     if prov["diagnostics"] != "ok":
         comment.append(
             "DIAGNOSTICS FAILED: "

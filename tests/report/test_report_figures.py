@@ -8,7 +8,12 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
-from bayescape.analysis import replicated_scores
+from bayescape.analysis import (
+    Result,
+    add_predictive_groups,
+    posterior_predictive_draws,
+    replicated_scores,
+)
 from bayescape.errors import BayescapeError
 from bayescape.report import (
     FIGURES,
@@ -18,6 +23,7 @@ from bayescape.report import (
     make_figure,
     phase_diagram,
     posterior_predictive_plot,
+    render_table,
     save_figure,
 )
 
@@ -97,9 +103,80 @@ def test_coupling_panels_show_each_family_with_its_median_n_c(result):
 
 
 @pytest.mark.math
+def test_coupling_titles_give_the_critical_scales_table_numbers(result):
+    # the same numbers as `bayescape table --what critical-scales`, from all the draws
+    _, axes = coupling_curves(result, ["Pythia", "OPT", "BLOOM"])
+    table = render_table(result, "critical-scales", "markdown")
+    rows = {r.split("|")[1].strip(): r.split("|") for r in table.splitlines()[2:]}
+    header = [h.strip() for h in table.splitlines()[0].split("|")]
+    col = {name: header.index(name) for name in header if name}
+    for ax, family in zip(axes, ["Pythia", "OPT", "BLOOM"], strict=True):
+        title = ax.get_title()
+        median, low, high = (
+            rows[family][col[key]].strip()
+            for key in ("N_c median (B)", "N_c 95% ETI low (B)", "N_c 95% ETI high (B)")
+        )
+        assert title.startswith(f"{family}: $N_c$ {median}B"), (title, median)
+        assert f"95% ETI [{low}B, {high}B]" in title, (title, low, high)
+
+
+@pytest.mark.math
+def test_coupling_medians_use_every_draw_not_a_thinned_thousand(make_prior_result):
+    # 4,000 draws: thinned to 1,000 (as before) the dashed median moved off the table's
+    many = make_prior_result(draws=4000, seed=11)
+    families = default_families(many)
+    _, axes = coupling_curves(many, families)
+    table = many.critical_scales().set_index("family")
+    drawn = 0
+    for ax, family in zip(axes, families, strict=True):
+        want = np.log10(table.loc[family, "nc_median"])
+        dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+        if "(off the plot)" in ax.get_title():
+            assert not dashed
+            continue
+        assert len(dashed) == 1
+        assert dashed[0].get_xdata()[0] == pytest.approx(want, abs=1e-12)
+        drawn += 1
+    assert drawn >= 2
+
+
+@pytest.mark.behaviour
+def test_figures_say_their_intervals_are_equal_tailed(figures):
+    _, forest = figures["forest"]
+    assert "95% equal-tailed intervals" in forest.get_title()
+    _, ppc = figures["ppc"]
+    assert "95% ETI" in ppc[0].get_ylabel()
+    _, diagram = figures["phase-diagram"]
+    assert "equal-tailed bands" in diagram.get_title()
+    fig, _ = figures["coupling"]
+    assert "equal-tailed" in fig.get_suptitle()
+
+
+@pytest.mark.math
+def test_ppc_shows_the_results_own_posterior_predictive_group(result):
+    with_groups = add_predictive_groups(
+        Result(idata=result.idata.copy(), data=result.data, spec=result.spec, info=result.info)
+    )
+    stored = with_groups.idata["posterior_predictive"].ds["truthfulness"].values
+    assert np.array_equal(
+        posterior_predictive_draws(with_groups)["truthfulness"],
+        stored.reshape(-1, stored.shape[-1]),
+    )
+    # a result without the group draws the same replicates from the fit's seed
+    np.testing.assert_array_equal(
+        posterior_predictive_draws(result)["truthfulness"], stored.reshape(-1, stored.shape[-1])
+    )
+    _, axes = posterior_predictive_plot(with_groups)
+    observed = result.panel.truthfulness
+    lo, hi = np.quantile(stored.reshape(-1, stored.shape[-1]), [0.025, 0.975], axis=0)
+    inside = int(((observed >= lo) & (observed <= hi)).sum())
+    assert f"{inside} of {len(observed)} inside" in axes[1].get_title()
+
+
+@pytest.mark.math
 def test_ppc_coverage_in_the_titles(result, figures):
     _, axes = figures["ppc"]
-    reps = replicated_scores(result, seed=0)
+    reps = replicated_scores(result, seed=result.info["seed"])
     for ax, key in zip(axes, ("reasoning", "truthfulness"), strict=True):
         observed = getattr(result.panel, key)
         lo, hi = np.quantile(reps[key], [0.025, 0.975], axis=0)

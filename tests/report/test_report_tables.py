@@ -160,3 +160,31 @@ def test_bad_arguments_are_one_line_errors(result, kwargs, message):
     with pytest.raises(BayescapeError) as info:
         render_table(result, what, fmt, **args)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.math
+def test_latex_prints_observed_sizes_exactly(result):
+    # BLOOM spans 0.56B to 176B, Pythia's models include 1.4B: estimates are rounded to
+    # two figures, observed sizes never are (176 used to print as 180)
+    cs = render_table(result, "critical-scales", "latex")
+    bloom = next(line for line in cs.splitlines() if line.startswith("BLOOM &"))
+    cells = [c.strip() for c in bloom.removesuffix("\\\\").split("&")]
+    assert cells[2:4] == ["0.56", "176"], cells
+    phases = render_table(result, "phases", "latex")
+    pythia = next(line for line in phases.splitlines() if "pythia-1.4b-deduped &" in line)
+    assert pythia.split("&")[2].strip() == "1.4"
+    markdown = render_table(result, "phases", "markdown")
+    assert any("| bigscience/bloom |" in r and "| 176 |" in r for r in markdown.splitlines())
+
+
+@pytest.mark.behaviour
+def test_headers_name_the_interval_kind_and_probability(result):
+    latex = render_table(result, "critical-scales", "latex")
+    assert "$N_c$ (B), 95\\% ETI" in latex
+    assert "% intervals: 95% ETI (equal-tailed); observed sizes exact" in latex
+    markdown = render_table(result, "critical-scales", "markdown", prob=0.9)
+    assert "N_c 90% ETI low (B)" in markdown and "N_c 90% ETI high (B)" in markdown
+    hdi = render_table(result, "critical-scales", "markdown", interval="hdi")
+    assert "N_c 95% HDI low (B)" in hdi
+    covariates = render_table(result, "covariates", "markdown")
+    assert "Effect 95% ETI low" in covariates
