@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import Literal
 
@@ -10,13 +11,14 @@ import pymc as pm
 import pytensor
 import xarray as xr
 
-import bayescape._jax  # noqa: F401  (x64 before any JAX work)
 from bayescape._config import SAMPLERS
 from bayescape.errors import BayescapeError
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
 MassMatrix = Literal["gradient", "variance"]
 MASS_MATRICES: tuple[str, ...] = ("gradient", "variance")
+JAX_SAMPLERS: tuple[str, ...] = ("numpyro", "blackjax")
+"""Backends that compile the model to JAX (double precision is switched on before they run)."""
 DEFAULT_SAMPLER: Sampler = "nutpie"
 """Fastest backend on the phase model on a 2-core CPU (see benchmarks/RESULTS.md)."""
 
@@ -96,6 +98,8 @@ def sample(
         # PyMC guesses half of os.cpu_count() (1 on a 2-core machine), which ran every chain
         # on one thread; nutpie's chains are threads, so give it the cores this process may use
         kwargs["cores"] = max(1, min(chains, available_cores()))
+    if sampler in JAX_SAMPLERS:
+        import bayescape._jax  # noqa: F401  (x64 before any JAX work)
     if sampler == "nutpie" and has_jax_ops(model):
         # Numba cannot compile a JAX op (the dynamics model's diffrax solve): nutpie then
         # calls the model's JAX log-density and gradient (one compiled XLA function).
@@ -127,10 +131,17 @@ def nutpie_options(mass_matrix: MassMatrix) -> dict:
 
 
 def has_jax_ops(model: pm.Model) -> bool:
-    """Whether the model's log density contains a JAX op (``pytensor.wrap_jax``)."""
-    from pytensor.graph.traversal import ancestors
-    from pytensor.link.jax.ops import JAXOp
+    """Whether the model's log density contains a JAX op (``pytensor.wrap_jax``).
 
+    A model can only hold one if PyTensor's JAX op module was imported (by ``wrap_jax``), so
+    the check never imports JAX itself.
+    """
+    from pytensor.graph.traversal import ancestors
+
+    jax_ops = sys.modules.get("pytensor.link.jax.ops")
+    if jax_ops is None:
+        return False
     return any(
-        v.owner is not None and isinstance(v.owner.op, JAXOp) for v in ancestors([model.logp()])
+        v.owner is not None and isinstance(v.owner.op, jax_ops.JAXOp)
+        for v in ancestors([model.logp()])
     )

@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import bayescape._jax  # noqa: F401  (x64 before any JAX array)
 from bayescape._repr import compact_repr
 from bayescape.data import BENCHMARKS, DataWarning, item_column
 from bayescape.errors import SpecError
@@ -192,6 +191,8 @@ def solver_settings(spec: ModelSpec) -> SolverSettings:
 def _diffrax_parts(settings: SolverSettings):
     import diffrax
 
+    import bayescape._jax  # noqa: F401  (x64 before any JAX array)
+
     solver = {
         "tsit5": diffrax.Tsit5,
         "dopri5": diffrax.Dopri5,
@@ -242,6 +243,8 @@ def make_panel_solver(
     import diffrax
     import jax
     import jax.numpy as jnp
+
+    import bayescape._jax  # noqa: F401  (x64 before any JAX array)
 
     solver, controller, max_steps, adjoint = _diffrax_parts(settings)
     powers = np.asarray(powers, dtype=int)

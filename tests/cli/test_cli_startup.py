@@ -44,3 +44,28 @@ def test_version_and_help_run_without_heavy_modules():
     )
     loaded = _modules_after(probe)
     assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+@pytest.mark.behaviour
+def test_the_phase_fit_path_compiles_no_jax():
+    # the default fit (nutpie, Numba) needs neither JAX nor diffrax nor dask: importing them
+    # cost ~1.2 s of every `bayescape fit`; ArviZ registers jax as a lazy module, so look for
+    # JAX's implementation package rather than the name
+    probe = (
+        "from bayescape.analysis import fit\nimport bayescape.inference\nimport bayescape.models"
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"{probe}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    loaded = set(json.loads(out.splitlines()[-1]))
+    assert not loaded & {"jax._src", "diffrax", "equinox", "dask", "jinja2"}, sorted(
+        loaded & {"jax._src", "diffrax", "equinox", "dask", "jinja2"}
+    )
