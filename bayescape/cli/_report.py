@@ -229,12 +229,11 @@ def _number_arguments(p: argparse.ArgumentParser) -> None:
         default=2,
         help="significant figures of estimates (2)",
     )
-    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
     p.add_argument(
-        "--interval",
-        default="eti",
-        metavar="eti|hdi",
-        help="N_c interval: equal-tailed (eti, default) or highest-density (hdi)",
+        "--prob",
+        type=opt.probability,
+        default=0.95,
+        help="probability of the equal-tailed intervals (0.95)",
     )
     p.add_argument(
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
@@ -322,7 +321,6 @@ def _table(args: argparse.Namespace) -> int:
         label=args.label,
         sig=args.sig,
         prob=args.prob,
-        interval=args.interval,
     )
     _emit(text, args.out)
     return 1 if args.strict and not result.diagnostics.ok else 0
@@ -333,7 +331,7 @@ def _macros(args: argparse.Namespace) -> int:
 
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    _emit(render_macros(result, sig=args.sig, prob=args.prob, interval=args.interval), args.out)
+    _emit(render_macros(result, sig=args.sig, prob=args.prob), args.out)
     return 1 if args.strict and not result.diagnostics.ok else 0
 
 

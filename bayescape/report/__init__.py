@@ -34,14 +34,13 @@ from bayescape.report._predictions import diagnosis_text, prediction_text
 from bayescape.report._replication import format_latex as format_replication_latex
 from bayescape.report._replication import format_markdown as format_replication_markdown
 from bayescape.report._summary import format_params, summary_json, summary_text
-from bayescape.report._tables import FORMATS, INTERVALS, TABLES, render_table, table_frame
+from bayescape.report._tables import FORMATS, TABLES, render_table, table_frame
 
 __all__ = [
     "DYNAMICS_FIGURES",
     "FIGURES",
     "FIGURE_FORMATS",
     "FORMATS",
-    "INTERVALS",
     "STYLE",
     "TABLES",
     "coupling_curves",
