@@ -93,7 +93,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "eigenvalues: default all; repeatable)",
     )
     p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws (ppc, prior)")
+    p.add_argument(
+        "--seed",
+        type=opt.seed,
+        default=None,
+        help="seed of fresh replicated draws (ppc: default none, the result's stored "
+        "posterior_predictive group; prior: default 0)",
+    )
     p.add_argument(
         "--prior-draws", type=opt.positive_int, default=200, help="prior draws (prior; 200)"
     )
@@ -352,8 +358,10 @@ def _plot(args: argparse.Namespace) -> int:
         )
     if kind in {"coupling", "forest", "ppc", "inclusion", "eigenvalues"}:
         options["prob"] = args.prob
-    if kind in {"ppc", "prior"}:
+    if kind == "ppc" and args.seed is not None:
         options["seed"] = args.seed
+    if kind == "prior":
+        options["seed"] = 0 if args.seed is None else args.seed
     if kind == "prior":
         options["draws"] = args.prior_draws
     result = _load(args.result)
