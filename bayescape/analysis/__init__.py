@@ -31,7 +31,7 @@ from bayescape.analysis._dynamics import (
     trajectory_coupling,
 )
 from bayescape.analysis._dynamics_lofo import ImportanceLeaveFamilyOut, leave_family_out_is
-from bayescape.analysis._intervals import eti, hdi
+from bayescape.analysis._intervals import eti
 from bayescape.analysis._lofo import LeaveFamilyOut, crps_from_draws, leave_one_family_out
 from bayescape.analysis._predict import (
     FamilyCurves,
@@ -74,7 +74,6 @@ __all__ = [
     "family_from_rows",
     "fit",
     "fitted_equations",
-    "hdi",
     "jacobian_eigenvalues",
     "latent_trajectories",
     "leave_family_out_elpd",

@@ -1,8 +1,8 @@
 r"""Critical scales, covariate effects and phase probabilities from a fitted phase model.
 
-All intervals are computed on :math:`c = \log_{10} N_c` (where the posterior is close to
-symmetric) and mapped to parameters, :math:`N_c = 10^{c}`; the equal-tailed interval is the same
-either way, the HDI is the HDI of :math:`\log_{10} N_c`.
+Every interval is equal-tailed (ETI: the :math:`(1 \mp p)/2` posterior quantiles), computed on
+:math:`c = \log_{10} N_c` and mapped to parameters, :math:`N_c = 10^{c}`: quantiles commute with
+the monotone map, so the interval is the same on either scale.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayescape.analysis._intervals import eti, hdi
+from bayescape.analysis._intervals import eti
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
 
@@ -51,9 +51,10 @@ def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
     """Posterior critical scale N_c of every family, one row each.
 
     Columns: ``family``, ``n_models``, ``smallest`` and ``largest`` observed size, ``nc_median``,
-    ``nc_mean``, ``nc_hdi_low``/``high`` and ``nc_eti_low``/``high`` (parameters), ``p_below``
-    (:math:`P(N_c <` smallest model), i.e. already cooperative), ``p_inside``, ``p_above``
-    (still in the tax phase at the largest model), ``rhat``, ``ess_bulk`` and a ``note``.
+    ``nc_mean``, ``nc_eti_low``/``high`` (the ``prob`` equal-tailed interval; all in parameters),
+    ``p_below`` (:math:`P(N_c <` smallest model), i.e. already cooperative), ``p_inside``,
+    ``p_above`` (still in the tax phase at the largest model), ``rhat``, ``ess_bulk`` and a
+    ``note``.
     """
     c, families = critical_draws(fit)
     panel = fit.panel
@@ -75,7 +76,6 @@ def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
             notes.append("one model: N_c from covariates and the prior alone")
         if p_inside < 0.5:
             notes.append("N_c likely outside the observed sizes: prior-sensitive")
-        h_lo, h_hi = hdi(draws, prob)
         e_lo, e_hi = eti(draws, prob)
         rows.append(
             {
@@ -85,8 +85,6 @@ def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
                 "largest": 10.0**hi,
                 "nc_median": 10.0 ** float(np.median(draws)),
                 "nc_mean": float(np.mean(10.0**draws)),
-                "nc_hdi_low": 10.0**h_lo,
-                "nc_hdi_high": 10.0**h_hi,
                 "nc_eti_low": 10.0**e_lo,
                 "nc_eti_high": 10.0**e_hi,
                 "p_below": p_below,
@@ -102,19 +100,16 @@ def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
 
 def population_critical_scale(fit: FitResult, prob: float = 0.95) -> dict[str, float]:
     r"""N_c of an average family (covariates at their means): :math:`10^{\mu_c}`, or the pooled
-    N_c of the quadratic model. Keys: ``median``, ``mean``, ``low``, ``high`` (equal-tailed),
-    ``hdi_low``, ``hdi_high``, in parameters."""
+    N_c of the quadratic model. Keys: ``median``, ``mean``, ``low``, ``high`` (the ``prob``
+    equal-tailed interval), in parameters."""
     _require_changepoint(fit)
     draws = _draws(fit, "mu_c" if "mu_c" in fit.posterior else "c_pooled").ravel()
     lo, hi = eti(draws, prob)
-    h_lo, h_hi = hdi(draws, prob)
     return {
         "median": 10.0 ** float(np.median(draws)),
         "mean": float(np.mean(10.0**draws)),
         "low": 10.0**lo,
         "high": 10.0**hi,
-        "hdi_low": 10.0**h_lo,
-        "hdi_high": 10.0**h_hi,
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,9 @@ import xarray as xr
 from bayescape import baselines as bl
 from bayescape.analysis._intervals import eti
 from bayescape.data import DataWarning, load_dataset, load_table
+
+if TYPE_CHECKING:
+    from bayescape.analysis import Result
 
 COLUMNS = ("claim", "paper", "reproduced", "bayesian", "note")
 """Columns of :func:`replication_table` (its index, ``id``, names each row)."""
@@ -274,6 +278,32 @@ def critical_scales_from_posterior(
         return pd.DataFrame(rows), None
     lo, hi = eti(flat.ravel(), prob)
     return None, {"median": 10 ** float(np.median(flat)), "low": 10**lo, "high": 10**hi}
+
+
+def critical_scales_from_result(
+    result: Result, prob: float = 0.95
+) -> tuple[pd.DataFrame | None, dict[str, float] | None]:
+    """Summaries for :func:`replication_table` from a fitted phase or quadratic model.
+
+    A phase model gives its per-family table (:meth:`Result.critical_scales`); the pooled
+    quadratic model (one row, family ``(pooled)``) gives the pooled N_c instead. The interval
+    is the ``prob`` equal-tailed interval of both.
+
+    Returns
+    -------
+    (critical_scales, pooled)
+        One of them is None.
+    """
+    table = result.critical_scales(prob)
+    pooled = table[table["family"] == "(pooled)"]
+    if len(pooled):
+        row = pooled.iloc[0]
+        return None, {
+            "median": float(row["nc_median"]),
+            "low": float(row["nc_eti_low"]),
+            "high": float(row["nc_eti_high"]),
+        }
+    return table, None
 
 
 # ---------------------------------------------------------------------------------------------

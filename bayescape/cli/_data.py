@@ -61,10 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = dsub.add_parser(
         "build",
         help="rebuild the shipped datasets from the raw files",
-        description="Rebuild data/*.csv from the raw public files "
-        "(shared/data/raw of the steering repository).",
+        description="Rebuild data/*.csv from the raw public files in data/raw "
+        "(bayescape data build --raw data/raw).",
     )
-    p.add_argument("--raw", required=True, type=Path, help="folder with SOURCES.md")
+    p.add_argument("--raw", required=True, type=Path, help="folder with SOURCES.md (data/raw)")
     p.add_argument("--out", type=Path, default=Path("data"), help="output folder (default data)")
     p.set_defaults(func=_build)
 

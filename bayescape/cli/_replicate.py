@@ -67,7 +67,10 @@ def _load_result(path: Path) -> tuple[pd.DataFrame | None, dict[str, float] | No
         raise BayescapeError(
             f"--result {path}: no such file; write one with `bayescape fit --out FILE.nc`"
         )
-    from bayescape.analysis.replication import critical_scales_from_posterior
+    from bayescape.analysis.replication import (
+        critical_scales_from_posterior,
+        critical_scales_from_result,
+    )
 
     result = _result_loader()(path)
     diagnostics = getattr(result, "diagnostics", None)
@@ -77,17 +80,7 @@ def _load_result(path: Path) -> tuple[pd.DataFrame | None, dict[str, float] | No
             file=sys.stderr,
         )
     if callable(getattr(result, "critical_scales", None)):
-        table = result.critical_scales()
-        pooled_rows = table[table["family"] == "(pooled)"]
-        if len(pooled_rows):  # the paper's pooled quadratic, fitted as a model
-            row = pooled_rows.iloc[0]
-            pooled = {
-                "median": row["nc_median"],
-                "low": row["nc_eti_low"],
-                "high": row["nc_eti_high"],
-            }
-            return None, pooled
-        return table, None
+        return critical_scales_from_result(result)  # type: ignore[arg-type]
     try:
         return critical_scales_from_posterior(getattr(result, "idata", result))
     except ValueError as exc:

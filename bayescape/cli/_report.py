@@ -93,7 +93,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "eigenvalues: default all; repeatable)",
     )
     p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
-    p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws (ppc, prior)")
+    p.add_argument(
+        "--seed",
+        type=opt.seed,
+        default=None,
+        help="seed of fresh replicated draws (ppc: default none, the result's stored "
+        "posterior_predictive group; prior: default 0)",
+    )
     p.add_argument(
         "--prior-draws", type=opt.positive_int, default=200, help="prior draws (prior; 200)"
     )
@@ -229,12 +235,11 @@ def _number_arguments(p: argparse.ArgumentParser) -> None:
         default=2,
         help="significant figures of estimates (2)",
     )
-    p.add_argument("--prob", type=opt.probability, default=0.95, help="interval probability (0.95)")
     p.add_argument(
-        "--interval",
-        default="eti",
-        metavar="eti|hdi",
-        help="N_c interval: equal-tailed (eti, default) or highest-density (hdi)",
+        "--prob",
+        type=opt.probability,
+        default=0.95,
+        help="probability of the equal-tailed intervals (0.95)",
     )
     p.add_argument(
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
@@ -322,7 +327,6 @@ def _table(args: argparse.Namespace) -> int:
         label=args.label,
         sig=args.sig,
         prob=args.prob,
-        interval=args.interval,
     )
     _emit(text, args.out)
     return 1 if args.strict and not result.diagnostics.ok else 0
@@ -333,7 +337,7 @@ def _macros(args: argparse.Namespace) -> int:
 
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    _emit(render_macros(result, sig=args.sig, prob=args.prob, interval=args.interval), args.out)
+    _emit(render_macros(result, sig=args.sig, prob=args.prob), args.out)
     return 1 if args.strict and not result.diagnostics.ok else 0
 
 
@@ -354,8 +358,10 @@ def _plot(args: argparse.Namespace) -> int:
         )
     if kind in {"coupling", "forest", "ppc", "inclusion", "eigenvalues"}:
         options["prob"] = args.prob
-    if kind in {"ppc", "prior"}:
+    if kind == "ppc" and args.seed is not None:
         options["seed"] = args.seed
+    if kind == "prior":
+        options["seed"] = 0 if args.seed is None else args.seed
     if kind == "prior":
         options["draws"] = args.prior_draws
     result = _load(args.result)

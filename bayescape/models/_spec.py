@@ -54,6 +54,19 @@ class ModelSpec:
     path: str
     priors: dict[str, Prior] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """One line: name, kind, spec hash, file name, numbers of covariates and priors.
+
+        For example ``<ModelSpec phase (phase model, spec 1f80c9c489593bd6) from phase.toml:
+        7 covariates, 13 priors>``; ``spec.text`` holds the file itself.
+        """
+        kind = self.sections.get("model", {}).get("kind", "?")
+        source = Path(self.path).name if self.path else "<text>"
+        return (
+            f"<ModelSpec {self.name} ({kind} model, spec {self.hash}) from {source}: "
+            f"{len(self.covariates)} covariates, {len(self.priors)} priors>"
+        )
+
     @property
     def hash(self) -> str:
         """SHA-256 (16 hex digits) of the spec text: stored in every result."""

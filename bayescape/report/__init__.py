@@ -1,10 +1,11 @@
-"""Report layer: text and JSON summaries, tables for papers, LaTeX macros, figures, HTML.
+"""Report layer: tables for papers, LaTeX macros, figures, HTML, and a JSON summary.
 
 Tables (:func:`render_table`) come as LaTeX (booktabs, siunitx), Markdown, CSV or JSON with our
 own column names; :func:`render_macros` writes one ``\\newcommand`` per headline number; the
 figure functions return a matplotlib ``(Figure, Axes)``; :func:`write_report` writes one
-self-contained HTML page; :func:`prediction_text` and :func:`diagnosis_text` print what
-``bayescape predict`` and ``bayescape diagnose`` show.
+self-contained HTML page; :func:`summary_json` is a fit's summary as data. Every interval is
+95% equal-tailed unless ``prob`` says otherwise. The terminal text of ``bayescape fit``,
+``summary``, ``predict`` and ``diagnose`` is the command line's own layout.
 """
 
 from bayescape.report._calibration_figures import rank_histograms
@@ -30,24 +31,21 @@ from bayescape.report._figures import (
 from bayescape.report._format import latex_escape, macro_name, significant
 from bayescape.report._html import render_report, write_report
 from bayescape.report._macros import render_macros
-from bayescape.report._predictions import diagnosis_text, prediction_text
 from bayescape.report._replication import format_latex as format_replication_latex
 from bayescape.report._replication import format_markdown as format_replication_markdown
-from bayescape.report._summary import format_params, summary_json, summary_text
-from bayescape.report._tables import FORMATS, INTERVALS, TABLES, render_table, table_frame
+from bayescape.report._summary import format_params, summary_json
+from bayescape.report._tables import FORMATS, TABLES, render_table, table_frame
 
 __all__ = [
     "DYNAMICS_FIGURES",
     "FIGURES",
     "FIGURE_FORMATS",
     "FORMATS",
-    "INTERVALS",
     "STYLE",
     "TABLES",
     "coupling_curves",
     "critical_scale_forest",
     "default_families",
-    "diagnosis_text",
     "dynamics_trajectories",
     "eigenvalue_plot",
     "format_params",
@@ -58,7 +56,6 @@ __all__ = [
     "make_figure",
     "phase_diagram",
     "posterior_predictive_plot",
-    "prediction_text",
     "prior_predictive_plot",
     "rank_histograms",
     "render_macros",
@@ -67,7 +64,6 @@ __all__ = [
     "save_figure",
     "significant",
     "summary_json",
-    "summary_text",
     "table_frame",
     "term_inclusion_plot",
     "write_report",

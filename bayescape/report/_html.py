@@ -185,28 +185,18 @@ def _headline(result: Result) -> str:
 
 def _replication(result: Result) -> str:
     try:
-        from bayescape.analysis.replication import replication_table
+        from bayescape.analysis.replication import critical_scales_from_result, replication_table
     except ImportError:
         return '<p class="note">The replication module is not installed in this version.</p>'
-    kwargs = {}
+    critical_scales = pooled = None
     try:
-        cs = result.critical_scales()
-        pooled = cs[cs["family"] == "(pooled)"]
-        if len(pooled):
-            row = pooled.iloc[0]
-            kwargs["pooled"] = {
-                "median": row["nc_median"],
-                "low": row["nc_hdi_low"],
-                "high": row["nc_hdi_high"],
-            }
-        else:
-            kwargs["critical_scales"] = cs
-    except BayescapeError:
+        critical_scales, pooled = critical_scales_from_result(result)
+    except BayescapeError:  # no changepoint: the N_c rows stay "not fitted"
         pass
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            table = replication_table(**kwargs)
+            table = replication_table(critical_scales=critical_scales, pooled=pooled)
     except Exception as exc:  # another module's failure must not lose the whole report
         return f'<p class="note">The replication table failed: {_esc(exc)}</p>'
     frame = table.reset_index()

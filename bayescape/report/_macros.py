@@ -22,8 +22,8 @@ Names
 ``\PLowers<Covariate>``
     :math:`P(\beta < 0)`: the probability that the covariate moves N_c to smaller models.
 ``\NcIntervalProb``, ``\NcIntervalKind``
-    The interval's probability in percent (``95``) and kind (``equal-tailed`` or
-    ``highest-density``).
+    The interval's probability in percent (``95``) and kind (``equal-tailed``: every interval
+    of the package is).
 ``\NModels``, ``\NFamilies``, ``\NDraws``, ``\MaxRhat``, ``\MinEss``, ``\NDivergences``,
 ``\DiagnosticsStatus``
     The data and the fit's diagnostics (``ok`` or ``FAILED``).
@@ -39,7 +39,7 @@ from bayescape.analysis import Result
 from bayescape.data import data_hash
 from bayescape.errors import BayescapeError
 from bayescape.report._format import fixed, significant, unique_macro_names
-from bayescape.report._tables import INTERVALS
+from bayescape.report._tables import check_numbers
 
 
 def _line(name: str, value: str, comment: str = "") -> str:
@@ -47,9 +47,7 @@ def _line(name: str, value: str, comment: str = "") -> str:
     return f"{text}  % {comment}" if comment else text
 
 
-def render_macros(
-    result: Result, *, sig: int = 2, prob: float = 0.95, interval: str = "eti"
-) -> str:
+def render_macros(result: Result, *, sig: int = 2, prob: float = 0.95) -> str:
     r"""Every headline number of a result as a LaTeX ``\newcommand`` (see the module docs).
 
     Parameters
@@ -59,10 +57,7 @@ def render_macros(
     sig
         Significant figures of N_c and of covariate effects.
     prob
-        Interval probability.
-    interval
-        ``eti`` (equal-tailed) or ``hdi`` (highest-density of log10 N_c) for N_c; covariate
-        effects are always equal-tailed.
+        Probability of the equal-tailed intervals (N_c and covariate effects).
 
     Returns
     -------
@@ -70,12 +65,7 @@ def render_macros(
         A file for ``\input``: ``%`` comments with the model, spec and data hashes and the
         diagnostics (a loud ``FAILED`` line when the fit failed its checks), then the macros.
     """
-    if interval not in INTERVALS:
-        raise BayescapeError(f"unknown interval {interval!r}; use eti or hdi")
-    if not 0 < prob < 1:
-        raise BayescapeError(f"the interval probability must be between 0 and 1, not {prob}")
-    if not 1 <= sig <= 10:
-        raise BayescapeError(f"significant figures must be between 1 and 10, not {sig}")
+    check_numbers(prob, sig)
     if "c" not in result.posterior and "c_pooled" not in result.posterior:
         raise BayescapeError(
             f"model {result.spec.name!r} has no critical scale, so no N_c macros; fit 'phase'"
@@ -86,8 +76,7 @@ def render_macros(
         f"% bayescape macros: model {result.spec.name} (spec {result.spec.hash}), data "
         f"{info.get('data_source', '')} ({info.get('data_hash') or data_hash(result.data)}), "
         f"seed {info.get('seed')}",
-        f"% N_c in billions of parameters; {100 * prob:g}% "
-        f"{'equal-tailed' if interval == 'eti' else 'highest-density'} intervals",
+        f"% N_c in billions of parameters; {100 * prob:g}% equal-tailed intervals",
     ]
     if not d.ok:
         lines += [
@@ -98,7 +87,7 @@ def render_macros(
         ]
     lines += [
         _line("NcIntervalProb", f"{100 * prob:g}"),
-        _line("NcIntervalKind", "equal-tailed" if interval == "eti" else "highest-density"),
+        _line("NcIntervalKind", "equal-tailed"),
         _line("NModels", str(len(result.data))),
         _line("NFamilies", str(result.panel.n_families)),
         _line("NDraws", str(d.draws)),
@@ -112,15 +101,12 @@ def render_macros(
         return significant(value / 1e9, sig)
 
     pop = result.population_critical_scale(prob)
-    low, high = (
-        (pop["low"], pop["high"]) if interval == "eti" else (pop["hdi_low"], pop["hdi_high"])
-    )
     base = "NcPooled" if "c_pooled" in result.posterior else "NcAverage"
     what = "pooled N_c" if base == "NcPooled" else "N_c of a family with average covariates"
     lines += [
         _line(base, nc(pop["median"]), f"{what}, median"),
-        _line(f"{base}Low", nc(low)),
-        _line(f"{base}High", nc(high)),
+        _line(f"{base}Low", nc(pop["low"])),
+        _line(f"{base}High", nc(pop["high"])),
     ]
     if "c" in result.posterior:
         cs = result.critical_scales(prob)
@@ -131,8 +117,8 @@ def render_macros(
             key = names[row.family]
             lines += [
                 _line(f"Nc{key}", nc(row.nc_median), str(row.family)),
-                _line(f"Nc{key}Low", nc(getattr(row, f"nc_{interval}_low"))),
-                _line(f"Nc{key}High", nc(getattr(row, f"nc_{interval}_high"))),
+                _line(f"Nc{key}Low", nc(row.nc_eti_low)),
+                _line(f"Nc{key}High", nc(row.nc_eti_high)),
                 _line(f"PBelow{key}", fixed(row.p_below, 2)),
                 _line(f"PAbove{key}", fixed(row.p_above, 2)),
             ]

@@ -1,11 +1,16 @@
-"""Plain-text and JSON summaries of a fit (what ``bayescape fit``/``summary`` print)."""
+"""The summary of a fit as JSON-ready data (what ``bayescape fit --json`` prints), and
+:func:`format_params`.
+
+The terminal text of ``fit`` and ``summary`` is laid out by the command line alone
+(``bayescape.cli``); library users read the same numbers from :meth:`Result.critical_scales`,
+:meth:`Result.covariate_effects` and :func:`summary_json`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from bayescape.analysis import Result
 
@@ -21,85 +26,13 @@ def format_params(n: float) -> str:
     return f"{n:.2g}"
 
 
-def _critical_table(result: Result) -> pd.DataFrame:
-    cs = result.critical_scales()
-    return pd.DataFrame(
-        {
-            "family": cs["family"],
-            "models": cs["n_models"],
-            "observed sizes": [
-                f"{format_params(a)}-{format_params(b)}"
-                for a, b in zip(cs["smallest"], cs["largest"], strict=True)
-            ],
-            "N_c median": cs["nc_median"].map(format_params),
-            "95% equal-tailed": [
-                f"[{format_params(a)}, {format_params(b)}]"
-                for a, b in zip(cs["nc_eti_low"], cs["nc_eti_high"], strict=True)
-            ],
-            "P(below)": cs["p_below"].map("{:.2f}".format),
-            "P(inside)": cs["p_inside"].map("{:.2f}".format),
-            "P(above)": cs["p_above"].map("{:.2f}".format),
-            "note": cs["note"],
-        }
-    )
-
-
-def summary_text(result: Result) -> str:
-    """The N_c table, the population N_c, covariate effects and diagnostics, for a terminal."""
-    d = result.diagnostics
-    lines = [
-        f"model {result.spec.name} (spec {result.spec.hash}) on "
-        f"{result.info.get('data_source', '')}"
-        f" (data {result.info.get('data_hash', '')}): {len(result.data)} models, "
-        f"{len(result.panel.families)} families; sampler {result.info.get('sampler')}, "
-        f"seed {result.info.get('seed')}",
-    ]
-    if not d.ok:
-        bar = "!" * 78
-        lines += [
-            bar,
-            f"!! {d.describe()}",
-            "!! Do not report these numbers: rerun with more "
-            "draws/tuning or look at the parameterisation.",
-            bar,
-        ]
-    else:
-        lines.append(d.describe())
-    if "c" in result.posterior or "c_pooled" in result.posterior:
-        pop = result.population_critical_scale()
-        label = "pooled N_c" if "c_pooled" in result.posterior else "N_c of an average family"
-        lines.append(
-            f"\n{label}: median {format_params(pop['median'])}, mean "
-            f"{format_params(pop['mean'])}, 95% interval [{format_params(pop['low'])}, "
-            f"{format_params(pop['high'])}]"
-        )
-        lines.append(
-            "\nCritical scale N_c per family (P(below): already cooperative at the "
-            "smallest model; P(above): still in the tax phase at the largest)"
-        )
-        lines.append(_critical_table(result).to_string(index=False))
-    if "beta" in result.posterior:
-        ce = result.covariate_effects()
-        table = pd.DataFrame(
-            {
-                "covariate": ce["covariate"],
-                "effect on log10 N_c (decades)": [
-                    f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]"
-                    for m, lo, hi in zip(
-                        ce["effect_median"], ce["effect_low"], ce["effect_high"], strict=True
-                    )
-                ],
-                "P(lowers N_c)": ce["p_lowers"].map("{:.2f}".format),
-                "unit": ce["unit"],
-            }
-        )
-        lines.append("\nCovariate effects (median, 95% interval)")
-        lines.append(table.to_string(index=False))
-    return "\n".join(lines)
-
-
 def summary_json(result: Result) -> dict[str, Any]:
-    """The same content as :func:`summary_text`, as JSON-ready data."""
+    """Provenance, diagnostics, N_c per family and covariate effects, as JSON-ready data.
+
+    Keys: ``model``, ``spec_hash``, ``info``, ``diagnostics`` and, where the model has them,
+    ``population_critical_scale``, ``critical_scales`` (records of
+    :meth:`Result.critical_scales`) and ``covariate_effects``; intervals are 95% equal-tailed.
+    """
     d = result.diagnostics
     out: dict[str, Any] = {
         "model": result.spec.name,

@@ -12,8 +12,9 @@ headers are braced), so the preamble needs ``\usepackage{booktabs}`` and
 probabilities to two decimals, and print observed sizes exactly (176B stays 176, 1.4B stays
 1.4: they are data, not estimates); CSV and JSON keep full precision.
 
-Intervals are 95% equal-tailed (ETI: the 2.5% and 97.5% posterior quantiles) unless asked
-otherwise, and every header names the kind and probability (``N_c 95% ETI low (B)``).
+Every interval is equal-tailed (ETI: the 2.5% and 97.5% posterior quantiles at the default
+``prob`` of 0.95), the package's one convention, and every header names the kind and probability
+(``N_c 95% ETI low (B)``).
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
 
 FORMATS = ("latex", "markdown", "csv", "json")
 """Output formats of :func:`render_table`."""
-
-INTERVALS = ("eti", "hdi")
-"""Interval kinds: equal-tailed (quantiles) or highest-density (of log10 N_c)."""
 
 COVARIATE_LABELS = {
     "curation_curated": "Curated data",
@@ -83,16 +81,21 @@ class Column:
     description: str = ""
 
 
-def interval_label(prob: float, interval: str = "eti") -> str:
-    """``95% ETI`` or ``95% HDI``: the interval's probability and kind, for headers."""
-    return f"{100 * prob:g}% {'ETI' if interval == 'eti' else 'HDI'}"
+def interval_label(prob: float) -> str:
+    """``0.95 -> "95% ETI"``: the interval's probability and kind, for headers."""
+    return f"{100 * prob:g}% ETI"
 
 
-def _critical_scales(
-    result: Result, prob: float, interval: str
-) -> tuple[pd.DataFrame, list[Column]]:
+def check_numbers(prob: float, sig: int) -> None:
+    """Refuse an interval probability outside (0, 1) or significant figures outside 1-10."""
+    if not 0 < prob < 1:
+        raise BayescapeError(f"the interval probability must be between 0 and 1, not {prob}")
+    if not 1 <= sig <= 10:
+        raise BayescapeError(f"significant figures must be between 1 and 10, not {sig}")
+
+
+def _critical_scales(result: Result, prob: float) -> tuple[pd.DataFrame, list[Column]]:
     cs = result.critical_scales(prob)
-    lo_key, hi_key = f"nc_{interval}_low", f"nc_{interval}_high"
     frame = pd.DataFrame(
         {
             "family": cs["family"],
@@ -100,8 +103,8 @@ def _critical_scales(
             "smallest_b": cs["smallest"] / 1e9,
             "largest_b": cs["largest"] / 1e9,
             "nc_median_b": cs["nc_median"] / 1e9,
-            "nc_low_b": cs[lo_key] / 1e9,
-            "nc_high_b": cs[hi_key] / 1e9,
+            "nc_low_b": cs["nc_eti_low"] / 1e9,
+            "nc_high_b": cs["nc_eti_high"] / 1e9,
             "p_below": cs["p_below"],
             "p_inside": cs["p_inside"],
             "p_above": cs["p_above"],
@@ -110,19 +113,16 @@ def _critical_scales(
     )
     if "mu_c" in result.posterior:
         pop = result.population_critical_scale(prob)
-        low, high = (
-            (pop["low"], pop["high"]) if interval == "eti" else (pop["hdi_low"], pop["hdi_high"])
-        )
         average = {k: math.nan for k in frame.columns}
         average.update(
             family=AVERAGE_FAMILY,
             nc_median_b=pop["median"] / 1e9,
-            nc_low_b=low / 1e9,
-            nc_high_b=high / 1e9,
+            nc_low_b=pop["low"] / 1e9,
+            nc_high_b=pop["high"] / 1e9,
             note="covariates at their means: 10^mu_c",
         )
         frame = pd.concat([frame, pd.DataFrame([average])], ignore_index=True)
-    name = interval_label(prob, interval)
+    name = interval_label(prob)
     group = f"$N_c$ (B), {latex_escape(name)}"
     columns = [
         Column("family", "Family", "Family", "text"),
@@ -175,7 +175,7 @@ def _critical_scales(
     return frame, columns
 
 
-def _covariates(result: Result, prob: float, interval: str) -> tuple[pd.DataFrame, list[Column]]:
+def _covariates(result: Result, prob: float) -> tuple[pd.DataFrame, list[Column]]:
     ce = result.covariate_effects(prob)
     frame = pd.DataFrame(
         {
@@ -190,7 +190,7 @@ def _covariates(result: Result, prob: float, interval: str) -> tuple[pd.DataFram
             "n_missing": ce["n_missing"].astype(float),
         }
     )
-    name = interval_label(prob, "eti")
+    name = interval_label(prob)
     group = f"$\\Delta \\log_{{10}} N_c$ (decades), {latex_escape(name)}"
     columns = [
         Column("label", "Covariate", "Covariate", "text"),
@@ -226,7 +226,7 @@ def _covariates(result: Result, prob: float, interval: str) -> tuple[pd.DataFram
     return frame, [Column("covariate", "Key", "Key", "text"), *columns]
 
 
-def _phases(result: Result, prob: float, interval: str) -> tuple[pd.DataFrame, list[Column]]:
+def _phases(result: Result, prob: float) -> tuple[pd.DataFrame, list[Column]]:
     ph = result.phase_probabilities()
     frame = (
         pd.DataFrame(
@@ -267,7 +267,7 @@ def _phases(result: Result, prob: float, interval: str) -> tuple[pd.DataFrame, l
     return frame, columns
 
 
-def _diagnostics(result: Result, prob: float, interval: str) -> tuple[pd.DataFrame, list[Column]]:
+def _diagnostics(result: Result, prob: float) -> tuple[pd.DataFrame, list[Column]]:
     from bayescape.inference import ESS_MIN, RHAT_MAX
 
     t = result.diagnostics.table
@@ -291,7 +291,7 @@ def _diagnostics(result: Result, prob: float, interval: str) -> tuple[pd.DataFra
     return frame, columns
 
 
-_BUILDERS: dict[str, Callable[[Result, float, str], tuple[pd.DataFrame, list[Column]]]] = {
+_BUILDERS: dict[str, Callable[[Result, float], tuple[pd.DataFrame, list[Column]]]] = {
     "critical-scales": _critical_scales,
     "covariates": _covariates,
     "phases": _phases,
@@ -299,21 +299,16 @@ _BUILDERS: dict[str, Callable[[Result, float, str], tuple[pd.DataFrame, list[Col
 }
 
 
-def _check(what: str, fmt: str, prob: float, interval: str, sig: int) -> None:
+def _check(what: str, fmt: str, prob: float, sig: int) -> None:
     if what not in TABLES:
         raise BayescapeError(f"unknown table {what!r}; use one of {', '.join(TABLES)}")
     if fmt not in FORMATS:
         raise BayescapeError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if interval not in INTERVALS:
-        raise BayescapeError(f"unknown interval {interval!r}; use eti or hdi")
-    if not 0 < prob < 1:
-        raise BayescapeError(f"the interval probability must be between 0 and 1, not {prob}")
-    if not 1 <= sig <= 10:
-        raise BayescapeError(f"significant figures must be between 1 and 10, not {sig}")
+    check_numbers(prob, sig)
 
 
 def table_frame(
-    result: Result, what: str, *, prob: float = 0.95, interval: str = "eti"
+    result: Result, what: str, *, prob: float = 0.95
 ) -> tuple[pd.DataFrame, list[Column]]:
     """The numbers of one table (full precision, our column keys) and its columns.
 
@@ -324,14 +319,11 @@ def table_frame(
     what
         One of :data:`TABLES`.
     prob
-        Interval probability.
-    interval
-        ``eti`` (equal-tailed, the default) or ``hdi`` (highest-density of log10 N_c); affects
-        the critical-scales table (covariate effects are always equal-tailed).
+        Probability of the equal-tailed intervals (N_c and covariate effects).
     """
-    _check(what, "csv", prob, interval, 2)
+    _check(what, "csv", prob, 2)
     try:
-        frame, columns = _BUILDERS[what](result, prob, interval)
+        frame, columns = _BUILDERS[what](result, prob)
     except BayescapeError as exc:
         raise BayescapeError(f"table {what}: {exc}") from None
     for col in columns:
@@ -481,7 +473,6 @@ def render_table(
     label: str | None = None,
     sig: int = 2,
     prob: float = 0.95,
-    interval: str = "eti",
 ) -> str:
     r"""One table of a result as text.
 
@@ -498,8 +489,8 @@ def render_table(
         LaTeX caption (escaped) and ``\label`` key.
     sig
         Significant figures of estimates in LaTeX and Markdown.
-    prob, interval
-        Interval probability and kind (``eti`` or ``hdi``), see :func:`table_frame`.
+    prob
+        Probability of the equal-tailed intervals, see :func:`table_frame`.
 
     Returns
     -------
@@ -507,8 +498,8 @@ def render_table(
         The table. LaTeX starts with ``%`` comments naming the model, spec and data hashes and
         the diagnostics status (``FAILED`` with reasons when the fit failed its checks).
     """
-    _check(what, fmt, prob, interval, sig)
-    frame, columns = table_frame(result, what, prob=prob, interval=interval)
+    _check(what, fmt, prob, sig)
+    frame, columns = table_frame(result, what, prob=prob)
     if fmt == "csv":
         buf = io.StringIO()
         frame[
@@ -527,7 +518,7 @@ def render_table(
         doc = {
             "table": what,
             "prob": prob,
-            "interval": interval,
+            "interval": "eti",
             **_provenance(result),
             "columns": {c.key: c.description or c.label for c in columns},
             "rows": rows,
@@ -541,12 +532,7 @@ def render_table(
         f"{prov['data_source']} ({prov['data_hash']})"
     ]
     if what in {"critical-scales", "covariates"}:
-        kind = interval if what == "critical-scales" else "eti"
-        comment.append(
-            f"intervals: {interval_label(prob, kind)} "
-            f"({'equal-tailed' if kind == 'eti' else 'highest-density of log10 N_c'}); "
-            "observed sizes exact"
-        )
+        comment.append(f"intervals: {interval_label(prob)} (equal-tailed); observed sizes exact")
     if prov["diagnostics"] != "ok":
         comment.append(
             "DIAGNOSTICS FAILED: "

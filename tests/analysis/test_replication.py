@@ -9,15 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from scipy import optimize, stats
 
 import bayescape
-from bayescape.analysis import hdi
 from bayescape.analysis.replication import (
     COLUMNS,
     FRONTIER_NOT_FITTED,
     NOT_FITTED,
     NOT_SUPPLIED,
     critical_scales_from_posterior,
+    critical_scales_from_result,
     family_sign_change_table,
     replication_table,
 )
@@ -220,10 +221,30 @@ def test_critical_scales_from_posterior_gives_equal_tailed_intervals():
     low, high = np.quantile(c[0, :, 1], [0.025, 0.975])
     assert np.log10(b["nc_eti_low"]) == pytest.approx(low, abs=1e-12)
     assert np.log10(b["nc_eti_high"]) == pytest.approx(high, abs=1e-12)
-    assert np.log10(b["nc_eti_low"]) - hdi(c[0, :, 1], 0.95)[0] > 0.02  # not the HDI
+    # not the HDI: the shortest 95% interval of 9 + Gamma(1.5, scale 0.5) starts lower
+    gamma = stats.gamma(1.5, scale=0.5)
+    shortest = optimize.minimize_scalar(
+        lambda a: gamma.ppf(a + 0.95) - gamma.ppf(a), bounds=(0.0, 0.05), method="bounded"
+    )
+    assert np.log10(b["nc_eti_low"]) - (9.0 + gamma.ppf(shortest.x)) > 0.02
     scalar = xr.Dataset({"c": (("chain", "draw"), c[..., 0])})
     critical, pooled = critical_scales_from_posterior(xr.DataTree.from_dict({"posterior": scalar}))
     assert critical is None and set(pooled) == {"median", "low", "high"}
+
+
+@pytest.mark.math
+def test_critical_scales_from_result_passes_on_the_equal_tailed_interval(make_prior_result):
+    phase = make_prior_result("phase", draws=100)
+    table, pooled = critical_scales_from_result(phase)
+    assert pooled is None
+    pd.testing.assert_frame_equal(table, phase.critical_scales())
+    quadratic = make_prior_result("quadratic", draws=400)
+    table, pooled = critical_scales_from_result(quadratic)
+    assert table is None
+    c = quadratic.posterior["c_pooled"].values.ravel()
+    assert pooled["median"] == pytest.approx(10 ** np.median(c), rel=1e-12)
+    assert pooled["low"] == pytest.approx(10 ** np.quantile(c, 0.025), rel=1e-12)
+    assert pooled["high"] == pytest.approx(10 ** np.quantile(c, 0.975), rel=1e-12)
 
 
 # --- renderings ------------------------------------------------------------------------------
@@ -299,7 +320,7 @@ class _StubResult:
         self.families = families
         self.diagnostics = type("D", (), {"ok": ok})()
 
-    def critical_scales(self):
+    def critical_scales(self, prob=0.95):
         n = len(self.families)
         return pd.DataFrame(
             {

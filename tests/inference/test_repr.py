@@ -51,6 +51,23 @@ def test_objects_holding_draws_print_shapes_not_numbers(prior_result):
 
 
 @pytest.mark.behaviour
+def test_model_spec_repr_is_one_line_with_name_kind_hash_and_counts(tmp_path):
+    from bayescape.models import load_spec
+
+    spec = load_spec("phase")
+    assert repr(spec) == (
+        f"<ModelSpec phase (phase model, spec {spec.hash}) from phase.toml: "
+        f"{len(spec.covariates)} covariates, {len(spec.priors)} priors>"
+    )
+    assert len(spec.covariates) == 7 and len(spec.priors) == 13  # the shipped phase model
+    assert len(repr(spec)) < 120 and len(spec.text) > 1000  # the text itself is not printed
+    mine = tmp_path / "mine.toml"
+    mine.write_text(spec.text.replace('name = "phase"', 'name = "mine"', 1))
+    assert repr(load_spec(mine)).startswith("<ModelSpec mine (phase model, spec ")
+    assert repr(load_spec(mine)).split(") from ")[1].startswith("mine.toml: 7 covariates")
+
+
+@pytest.mark.behaviour
 def test_field_summary_by_kind():
     assert field_summary(np.zeros((3, 4))) == "<array 3x4>"
     assert field_summary(np.float64(2.5)) == "np.float64(2.5)"

@@ -85,6 +85,45 @@ def test_plot_command(capsys, result_file, tmp_path):
 
 
 @pytest.mark.behaviour
+def test_plot_ppc_shows_the_stored_group_unless_given_a_seed(capsys, result, tmp_path, monkeypatch):
+    import numpy as np
+    import xarray as xr
+
+    from bayescape.analysis import Result
+    from bayescape.report import _figures
+
+    # a stored posterior_predictive group that no fresh draw looks like: every replicate is
+    # 0.999, so no observed score lies inside its interval
+    panel = result.panel
+    shape = (result.posterior.sizes["chain"], result.posterior.sizes["draw"], len(panel.models))
+    stored = {
+        key: (("chain", "draw", "model"), np.full(shape, 0.999))
+        for key in ("reasoning", "truthfulness")
+    }
+    tree = result.idata.copy()
+    tree["posterior_predictive"] = xr.DataTree(xr.Dataset(stored))
+    path = Result(idata=tree, data=result.data, spec=result.spec, info=result.info).save(
+        tmp_path / "stored.nc"
+    )
+    titles: list[str] = []
+
+    def recording(res, **options):
+        fig, axes = _figures.posterior_predictive_plot(res, **options)
+        titles.extend(ax.get_title() for ax in axes)
+        return fig, axes
+
+    monkeypatch.setitem(_figures.FIGURES, "ppc", recording)
+    n = len(panel.truthfulness)
+    code, _, _ = run(capsys, "plot", path, "--kind", "ppc", "--out", tmp_path / "a.svg")
+    assert code == 0 and titles and all(f": 0 of {n} inside" in t for t in titles), titles
+    titles.clear()
+    code, _, _ = run(
+        capsys, "plot", path, "--kind", "ppc", "--seed", "0", "--out", tmp_path / "b.svg"
+    )
+    assert code == 0 and titles and not any(f": 0 of {n} inside" in t for t in titles), titles
+
+
+@pytest.mark.behaviour
 def test_report_command(capsys, result_file, tmp_path):
     out_file = tmp_path / "report.html"
     code, _, err = run(

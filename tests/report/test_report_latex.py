@@ -68,9 +68,9 @@ def test_macro_values_are_the_table_numbers(result):
     assert found["EffectDistillation"] == significant(
         effects.loc["distillation", "effect_median"], 3
     )
-    hdi = macros(render_macros(result, sig=3, interval="hdi"))
-    assert hdi["NcPythiaLow"] == significant(cs.loc["Pythia", "nc_hdi_low"] / 1e9, 3)
-    assert hdi["NcIntervalKind"] == "highest-density"
+    assert found["NcAverageLow"] == significant(pop["low"] / 1e9, 3)
+    assert found["NcIntervalKind"] == "equal-tailed"
+    assert found["NcIntervalProb"] == "95"
 
 
 @pytest.mark.behaviour
@@ -82,8 +82,10 @@ def test_failed_fit_macros_say_so(failed_result):
 
 @pytest.mark.behaviour
 def test_macro_arguments_are_checked(result):
-    with pytest.raises(BayescapeError, match="use eti or hdi"):
-        render_macros(result, interval="mode")
+    with pytest.raises(BayescapeError, match="between 0 and 1"):
+        render_macros(result, prob=95)
+    with pytest.raises(BayescapeError, match="significant figures"):
+        render_macros(result, sig=0)
 
 
 @pytest.mark.behaviour

@@ -64,20 +64,24 @@ def test_siunitx_table_format_fits_every_number(result):
 
 
 @pytest.mark.math
-def test_critical_scales_are_in_billions_with_the_chosen_interval(result):
-    frame, _ = table_frame(result, "critical-scales", prob=0.9, interval="hdi")
+def test_critical_scales_are_in_billions_with_the_equal_tailed_interval(result):
+    frame, _ = table_frame(result, "critical-scales", prob=0.9)
     cs = result.critical_scales(0.9)
     fam = frame.iloc[: len(cs)]
     np.testing.assert_allclose(fam["nc_median_b"], cs["nc_median"] / 1e9)
-    np.testing.assert_allclose(fam["nc_low_b"], cs["nc_hdi_low"] / 1e9)
-    np.testing.assert_allclose(fam["nc_high_b"], cs["nc_hdi_high"] / 1e9)
+    np.testing.assert_allclose(fam["nc_low_b"], cs["nc_eti_low"] / 1e9)
+    np.testing.assert_allclose(fam["nc_high_b"], cs["nc_eti_high"] / 1e9)
+    # the 5% and 95% quantiles of Pythia's log10 N_c draws, in billions
+    c = result.posterior["c"].sel(family="Pythia").values.ravel()
+    pythia = frame.set_index("family").loc["Pythia"]
+    assert pythia["nc_low_b"] == pytest.approx(10 ** np.quantile(c, 0.05) / 1e9, rel=1e-12)
+    assert pythia["nc_high_b"] == pytest.approx(10 ** np.quantile(c, 0.95) / 1e9, rel=1e-12)
     average = frame.iloc[-1]
     pop = result.population_critical_scale(0.9)
     assert average["family"] == "(average family)"
     assert average["nc_median_b"] == pytest.approx(pop["median"] / 1e9)
-    assert average["nc_low_b"] == pytest.approx(pop["hdi_low"] / 1e9)
-    eti, _ = table_frame(result, "critical-scales", prob=0.9, interval="eti")
-    np.testing.assert_allclose(eti["nc_low_b"].iloc[: len(cs)], cs["nc_eti_low"] / 1e9)
+    assert average["nc_low_b"] == pytest.approx(pop["low"] / 1e9)
+    assert average["nc_high_b"] == pytest.approx(pop["high"] / 1e9)
 
 
 @pytest.mark.math
@@ -149,7 +153,6 @@ def test_failed_diagnostics_are_loud_in_latex_and_json(failed_result):
     [
         ({"what": "nc"}, "unknown table 'nc'"),
         ({"fmt": "xlsx"}, "unknown format 'xlsx'"),
-        ({"interval": "iqr"}, "use eti or hdi"),
         ({"prob": 1.5}, "between 0 and 1"),
         ({"sig": 0}, "significant figures"),
     ],
@@ -184,7 +187,6 @@ def test_headers_name_the_interval_kind_and_probability(result):
     assert "% intervals: 95% ETI (equal-tailed); observed sizes exact" in latex
     markdown = render_table(result, "critical-scales", "markdown", prob=0.9)
     assert "N_c 90% ETI low (B)" in markdown and "N_c 90% ETI high (B)" in markdown
-    hdi = render_table(result, "critical-scales", "markdown", interval="hdi")
-    assert "N_c 95% HDI low (B)" in hdi
+    assert "HDI" not in markdown and "highest" not in latex
     covariates = render_table(result, "covariates", "markdown")
     assert "Effect 95% ETI low" in covariates
