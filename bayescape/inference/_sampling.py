@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Literal
 
 import pymc as pm
@@ -107,9 +110,22 @@ def sample(
     # Otherwise nutpie compiles the model with Numba (its default): for the phase model that is
     # faster to run than its JAX backend (5.5 s vs 101 s of sampling, measured).
     start = time.perf_counter()
-    with model, reproducible_compilation():
+    with model, reproducible_compilation(), _quiet_pymc_log():
         idata = pm.sample(**kwargs)
     return idata, time.perf_counter() - start
+
+
+@contextmanager
+def _quiet_pymc_log() -> Iterator[None]:
+    """Hold back PyMC's INFO lines while sampling (``NUTS[nutpie]: [every variable]``, 200+
+    columns): bayescape says what it fits itself; PyMC's warnings still pass."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def available_cores() -> int:

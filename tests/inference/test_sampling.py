@@ -38,3 +38,24 @@ def test_mass_matrix_option_is_nutpies_and_checked():
         sample(model, sampler="numpyro", mass_matrix="variance")
     assert nutpie_options("variance") == {"adaptation": "draw_diag"}
     assert nutpie_options("gradient") == {"adaptation": "diag"}
+
+
+@pytest.mark.behaviour
+def test_pymc_info_lines_are_held_back_while_sampling(caplog):
+    # PyMC logs "NUTS[nutpie]: [every free variable]" (200+ columns on the phase model) at INFO;
+    # bayescape prints its own line, so sample() holds PyMC's INFO back and restores the level
+    import logging
+
+    import pymc as pm
+
+    from bayescape.inference._sampling import sample
+
+    with pm.Model() as model:
+        pm.Normal("x", 0.0, 1.0)
+    with caplog.at_level(logging.INFO, logger="pymc"):
+        logging.getLogger("pymc").info("visible before sampling")
+        sample(model, draws=20, tune=20, chains=1, progressbar=False)
+    messages = [r.getMessage() for r in caplog.records if r.name.startswith("pymc")]
+    assert "visible before sampling" in messages
+    assert not any("NUTS[" in m for m in messages), messages
+    assert logging.getLogger("pymc").level == logging.INFO  # caplog's level, put back
