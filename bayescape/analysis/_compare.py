@@ -32,7 +32,7 @@ from scipy.special import logsumexp
 from bayescape.analysis import _predict
 from bayescape.data import BENCHMARKS, DataWarning, item_column
 from bayescape.inference import ExecutorName, FitResult, Task, run_batch
-from bayescape.models import ModelSpec, parse_spec
+from bayescape.models import ModelSpec, parse_spec, required_benchmarks
 from bayescape.models._likelihood import score_logpdf
 from bayescape.models.phase import reasoning_curve
 
@@ -93,8 +93,9 @@ def _truthfulness_draws(
         mu = h[:, None] + a[:, None] * (x[None, :] - c[:, None]) ** 2
         return mu, post["sigma_truthfulness"].values.ravel()
     if spec.model.get("coupling", "running") == "running":
+        # a new family is known by its covariates: none of its scores of the spec's benchmarks
         new = _predict.family_from_rows(
-            rows.drop(columns=["hellaswag", "truthfulqa"], errors="ignore")
+            rows.drop(columns=required_benchmarks(spec), errors="ignore")
         )
         sim = _predict._simulate(fit, new, 10.0**x, n_draws, _predict._MIN_ESS, seed)
         _, t_mu = _predict._curves(sim.draws, x, _predict._floor(fit), float(np.median(x)))

@@ -57,3 +57,27 @@ def test_compare_reports_psis_loo_with_pareto_k():
     assert row["model"] == "quadratic" and row["n_obs"] == len(result.data)
     assert np.isfinite(row["elpd_loo"]) and row["p_loo"] > 0
     assert 0 <= row["n_high_k"] <= row["n_obs"]
+
+
+@pytest.mark.behaviour
+def test_new_family_elpd_never_sees_the_families_scores_of_the_specs_benchmarks(
+    make_prior_result, tmp_path
+):
+    """A spec on other benchmarks (Winogrande, MMLU): the held-out family's own scores of those
+    benchmarks must not condition its predictive (they are what the elpd scores)."""
+    from bayescape.analysis._compare import _truthfulness_draws
+    from bayescape.models import load_spec
+
+    text = load_spec("phase").text
+    text = text.replace('reasoning = "hellaswag"', 'reasoning = "winogrande"')
+    text = text.replace('truthfulness = "truthfulqa"', 'truthfulness = "mmlu"')
+    path = tmp_path / "phase_other.toml"
+    path.write_text(text.replace('name = "phase"', 'name = "phase_other"'))
+    fit = make_prior_result(str(path))
+    family = fit.data["family"].value_counts().index[0]
+    rows = fit.data[fit.data["family"] == family].reset_index(drop=True)
+    blanked = rows.assign(winogrande=np.nan, mmlu=np.nan)
+    mu, sigma = _truthfulness_draws(fit, rows, 2000, seed=0)
+    mu_blind, sigma_blind = _truthfulness_draws(fit, blanked, 2000, seed=0)
+    np.testing.assert_array_equal(mu, mu_blind)
+    np.testing.assert_array_equal(sigma, sigma_blind)
