@@ -81,3 +81,15 @@ def test_new_family_elpd_never_sees_the_families_scores_of_the_specs_benchmarks(
     mu_blind, sigma_blind = _truthfulness_draws(fit, blanked, 2000, seed=0)
     np.testing.assert_array_equal(mu, mu_blind)
     np.testing.assert_array_equal(sigma, sigma_blind)
+
+
+@pytest.mark.behaviour
+def test_psis_loo_warns_of_high_pareto_k(prior_result):
+    """Prior draws as a posterior: far from every leave-one-out posterior, so many k are high;
+    the warning must reach the caller (it was once swallowed with every other warning)."""
+    from bayescape.analysis._compare import HighParetoKWarning, psis_loo
+
+    with pytest.warns(HighParetoKWarning, match=r"of \d+ Pareto k > 0.7") as caught:
+        loo = psis_loo(prior_result)
+    assert loo["n_high_k"] > 0
+    assert f"{loo['n_high_k']} of {loo['n_obs']}" in str(caught[0].message)
