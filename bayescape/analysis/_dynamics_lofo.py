@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from bayescape._repr import compact_repr
-from bayescape.analysis._compare import PARETO_K_THRESHOLD
+from bayescape.analysis._compare import PARETO_K_THRESHOLD, HighParetoKWarning
 from bayescape.analysis._dynamics import (
     _posterior_arrays,
     _require_dynamics,
@@ -329,6 +329,11 @@ def leave_family_out_is(
     Returns
     -------
     ImportanceLeaveFamilyOut
+
+    Warns
+    -----
+    HighParetoKWarning
+        When a family's Pareto :math:`\hat k` exceeds 0.7 (its estimate needs a refit).
     """
     _require_dynamics(result)
     panel = dynamics_panel(result)
@@ -397,6 +402,14 @@ def leave_family_out_is(
         diag, on="family", how="left"
     )
     unreliable = diag.loc[diag["pareto_k"] > PARETO_K_THRESHOLD, "family"].tolist()
+    if unreliable:
+        warnings.warn(
+            f"leave-family-out by importance sampling is unreliable for {', '.join(unreliable)} "
+            f"(Pareto k > {PARETO_K_THRESHOLD}; left out of the overall table): refit them "
+            "(bayescape lofo --refit, or leave_one_family_out)",
+            HighParetoKWarning,
+            stacklevel=2,
+        )
     reliable = models[~models["family"].isin(unreliable)]
     overall = (
         aggregate_scores(reliable, ["method", "benchmark"]) if len(reliable) else pd.DataFrame()

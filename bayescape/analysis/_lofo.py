@@ -64,6 +64,7 @@ def lofo_fold(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+        ok = result.diagnostics.ok
         described = rows.copy()
         # only the given model keeps its scores: nothing measured on a scored model can leak in
         described.loc[len(given) :, [reasoning, truthfulness]] = np.nan
@@ -82,10 +83,30 @@ def lofo_fold(
                         "benchmark": bench,
                         "observed": float(row[column]),
                         **score_draws(draws[:, i], sim.weights, float(row[column])),
+                        "fit_ok": ok,
                     }
                 )
     out += quadratic_rows(rest, scored, truthfulness, n_draws, seed, family)
     return out
+
+
+class RefitDiagnosticsWarning(UserWarning):
+    """A leave-one-family-out refit failed the diagnostics gate (R-hat, ESS, divergences)."""
+
+
+def _warn_failed_refits(models: pd.DataFrame) -> None:
+    """Warn with the families whose refit failed the gate (its scores rest on a bad fit)."""
+    if "fit_ok" not in models:
+        return
+    failed = models.loc[models["fit_ok"].eq(False), "family"].unique().tolist()
+    if failed:
+        warnings.warn(
+            f"the refits without {', '.join(map(str, failed))} failed the diagnostics gate "
+            "(R-hat, ESS or divergent transitions; see the fit_ok column): their scores may be "
+            "off; rerun with more --draws and --tune",
+            RefitDiagnosticsWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -147,6 +168,11 @@ def leave_one_family_out(
         Sampler settings of each refit.
     n_draws
         Predictive draws per held-out family.
+
+    Warns
+    -----
+    RefitDiagnosticsWarning
+        When a refit fails the diagnostics gate (``fit_ok`` is False in ``models``).
     """
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():
@@ -182,6 +208,7 @@ def leave_one_family_out(
         scheduler_address=scheduler_address,
     )
     models = pd.DataFrame([row for rows in run.results.values() for row in rows])
+    _warn_failed_refits(models)
     return LeaveFamilyOut(
         models=models,
         families=aggregate_scores(models, ["method", "benchmark", "family"]),

@@ -93,3 +93,24 @@ def test_psis_loo_warns_of_high_pareto_k(prior_result):
         loo = psis_loo(prior_result)
     assert loo["n_high_k"] > 0
     assert f"{loo['n_high_k']} of {loo['n_obs']}" in str(caught[0].message)
+
+
+@pytest.mark.behaviour
+def test_failed_refits_warn_with_their_families():
+    import pandas as pd
+
+    from bayescape.analysis._lofo import RefitDiagnosticsWarning, _warn_failed_refits
+
+    models = pd.DataFrame(
+        {
+            "family": ["A", "A", "B", "C"],
+            "method": ["phase", "paper quadratic", "phase", "phase"],
+            "fit_ok": [True, np.nan, False, False],
+        }
+    )
+    with pytest.warns(RefitDiagnosticsWarning, match=r"refits without B, C failed"):
+        _warn_failed_refits(models)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_failed_refits(models.assign(fit_ok=True))
+        _warn_failed_refits(models.drop(columns="fit_ok"))
