@@ -288,3 +288,16 @@ def test_importance_lofo_warns_of_a_high_pareto_k(dyn, monkeypatch):
     with pytest.warns(HighParetoKWarning, match="unreliable for Pythia"):
         out = _dynamics_lofo.leave_family_out_is(dyn, families=["Pythia"])
     assert out.unreliable == ["Pythia"] and out.overall.empty
+
+
+@pytest.mark.behaviour
+def test_html_report_of_a_dynamics_fit_has_the_dynamics_figures(dyn):
+    from bayescape.report import render_report
+
+    page = render_report(dyn, replication=False)
+    for kind in DYNAMICS_FIGURES:
+        assert f'<figure id="figure-{kind}"><img alt="{kind}" src="data:image/png;base64,' in page
+    assert "figure-phase-diagram" not in page and "not available" not in page
+    noted = render_report(dyn, figures=("forest", "inclusion"), replication=False)
+    assert "figure-inclusion" in noted and "figure-trajectories" not in noted
+    assert "Not figures of a dynamics fit, left out: forest." in noted
