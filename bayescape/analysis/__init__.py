@@ -32,7 +32,7 @@ from bayescape.analysis._dynamics import (
 )
 from bayescape.analysis._dynamics_lofo import ImportanceLeaveFamilyOut, leave_family_out_is
 from bayescape.analysis._intervals import eti
-from bayescape.analysis._lofo import LeaveFamilyOut, crps_from_draws, leave_one_family_out
+from bayescape.analysis._lofo import LeaveFamilyOut, leave_one_family_out
 from bayescape.analysis._predict import (
     FamilyCurves,
     FamilyPrediction,
@@ -48,6 +48,7 @@ from bayescape.analysis._predict import (
     weighted_quantile,
 )
 from bayescape.analysis._result import Result, fit, load
+from bayescape.analysis._scoring import crps_from_draws
 from bayescape.analysis._sensitivity import edit_prior, prior_sensitivity, scale_prior_sds
 
 __all__ = [

@@ -23,6 +23,7 @@ from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.inference import FitResult
 from bayescape.models import ModelSpec, build_model, load_spec, model_kind, required_benchmarks
 from bayescape.models._likelihood import forward_sampling
+from bayescape.models.dynamics import DynamicsPanel, likelihood_cells
 
 PREDICTIVE_GROUPS = ("log_likelihood", "posterior_predictive")
 """Groups :func:`add_predictive_groups` writes (besides ``observed_data`` when it is missing)."""
@@ -37,10 +38,16 @@ def prior_predictive_check(
 ) -> pd.DataFrame:
     """Simulate scores from the priors on the dataset's design and summarise them.
 
-    Returns one row per observed quantity (``reasoning``, ``truthfulness``) with the 5%, 50% and
-    95% quantiles of the simulated scores, the fraction inside [0, 1] (scores are fractions), the
-    fraction within 0.25 of the observed score, and for models with a changepoint the prior
-    equal-tailed 90% interval of the critical scale (parameters).
+    Returns one row per observed quantity (``reasoning``, ``truthfulness`` for the phase
+    models; each state's benchmark, e.g. ``hellaswag``, for the dynamics model) with the 5%,
+    50% and 95% quantiles of the simulated scores, the fraction inside [0, 1] (scores are
+    fractions), the fraction within 0.25 of the observed score, and for models with a
+    changepoint the prior equal-tailed 90% interval of the critical scale (parameters).
+
+    The dynamics model simulates every score of its likelihood, that is every measured score
+    but each family's smallest model's (which sets the initial state): prior trajectories can
+    blow up, so its quantiles are over the finite draws and a non-finite draw counts as
+    outside [0, 1] and not near the observed score.
     """
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():
@@ -49,6 +56,8 @@ def prior_predictive_check(
         pm_model, panel = build_model(df, spec)
     with pm_model, forward_sampling():
         prior = pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
+    if model_kind(spec) == "dynamics":
+        return _dynamics_prior_table(prior, panel)
     observed = {"reasoning": panel.reasoning, "truthfulness": panel.truthfulness}
     critical = None
     for name in ("c", "c_pooled"):
@@ -70,6 +79,30 @@ def prior_predictive_check(
             row["nc_prior_high"] = 10 ** float(np.quantile(critical, 0.95))
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _dynamics_prior_table(prior: xr.DataTree, panel: DynamicsPanel) -> pd.DataFrame:
+    """:func:`prior_predictive_check`'s rows for the dynamics model, one per state."""
+    rows, cols = likelihood_cells(panel)
+    sims = prior.prior_predictive.ds["scores"].values.reshape(-1, len(rows))
+    out = []
+    for k, state in enumerate(panel.states):
+        s = sims[:, cols == k]
+        y = panel.scores[rows[cols == k], k]
+        finite = s[np.isfinite(s)]
+        with np.errstate(invalid="ignore"):  # inf - inf of a blown-up draw: not near
+            near = np.abs(s - y[None, :]) < 0.25
+        out.append(
+            {
+                "quantity": state,
+                "q05": float(np.quantile(finite, 0.05)) if finite.size else np.nan,
+                "q50": float(np.quantile(finite, 0.5)) if finite.size else np.nan,
+                "q95": float(np.quantile(finite, 0.95)) if finite.size else np.nan,
+                "in_unit_interval": float(np.mean((s >= 0) & (s <= 1))),
+                "near_observed": float(np.mean(near)),
+            }
+        )
+    return pd.DataFrame(out)
 
 
 def predictive_groups(fit: FitResult, seed: int) -> dict[str, xr.Dataset]:

@@ -209,7 +209,9 @@ def trajectory_coupling(
 
     Columns: ``family``, ``smallest``/``largest`` (parameters), ``gamma_start_*`` and
     ``gamma_end_*`` (median, low, high at the smallest and largest size), ``p_sign_change``
-    (probability that gamma changes sign inside the observed range), ``nc_median``,
+    (probability that gamma crosses zero inside the observed range: dT/dx changes sign between
+    two grid points while dR/dx keeps its sign; a sign flip of gamma through a pole of
+    :math:`1/(dR/dx)` is not a crossing), ``nc_median``,
     ``nc_low``, ``nc_high`` (parameters; among draws with a sign change, NaN if fewer than 5%
     have one), ``direction`` (``tax->bonus`` when gamma goes from negative to positive in most
     such draws, else ``bonus->tax``).
@@ -230,12 +232,15 @@ def trajectory_coupling(
     rows = []
     for f, family in enumerate(panel.families):
         g = gamma[:, f, :]
-        sign = np.sign(g)
-        change = (sign[:, 1:] * sign[:, :-1]) < 0
+        # gamma crosses zero where dT/dx does while dR/dx keeps its sign; where dR/dx changes
+        # sign, gamma flips through a pole (+-inf), which is no crossing and no N_c
+        t_flips = np.sign(d_t[:, f, 1:]) * np.sign(d_t[:, f, :-1]) < 0
+        r_keeps = np.sign(d_r[:, f, 1:]) * np.sign(d_r[:, f, :-1]) > 0
+        change = t_flips & r_keeps
         has = change.any(axis=1)
         first = np.argmax(change, axis=1)
         xs = x[f]
-        # linear interpolation of the zero of dT/dx (or of the pole at dR/dx = 0)
+        # linear interpolation of the zero of dT/dx
         lo_idx = first
         g0 = np.take_along_axis(d_t[:, f, :], lo_idx[:, None], 1)[:, 0]
         g1 = np.take_along_axis(d_t[:, f, :], lo_idx[:, None] + 1, 1)[:, 0]

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.special import logsumexp
 
 from bayescape._repr import compact_repr
-from bayescape.analysis._compare import PARETO_K_THRESHOLD
+from bayescape.analysis._compare import PARETO_K_THRESHOLD, HighParetoKWarning
 from bayescape.analysis._dynamics import (
     _posterior_arrays,
     _require_dynamics,
@@ -45,7 +45,7 @@ from bayescape.analysis._dynamics import (
     measured_scores,
     new_family_scores,
 )
-from bayescape.analysis._lofo import _aggregate, _score, quadratic_rows
+from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
 from bayescape.data import DataWarning
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
@@ -241,7 +241,7 @@ def score_new_family(
                     "model": str(family.models[row]),
                     "benchmark": label.get(state, state),
                     "observed": float(observed),
-                    **_score(values[ok], w[ok], float(observed)),
+                    **score_draws(values[ok], w[ok], float(observed)),
                 }
             )
     return out
@@ -329,6 +329,11 @@ def leave_family_out_is(
     Returns
     -------
     ImportanceLeaveFamilyOut
+
+    Warns
+    -----
+    HighParetoKWarning
+        When a family's Pareto :math:`\hat k` exceeds 0.7 (its estimate needs a refit).
     """
     _require_dynamics(result)
     panel = dynamics_panel(result)
@@ -393,10 +398,20 @@ def leave_family_out_is(
         )
     models = pd.DataFrame(model_rows)
     diag = pd.DataFrame(family_rows)
-    per_family = _aggregate(models, ["method", "benchmark", "family"]).merge(
+    per_family = aggregate_scores(models, ["method", "benchmark", "family"]).merge(
         diag, on="family", how="left"
     )
     unreliable = diag.loc[diag["pareto_k"] > PARETO_K_THRESHOLD, "family"].tolist()
+    if unreliable:
+        warnings.warn(
+            f"leave-family-out by importance sampling is unreliable for {', '.join(unreliable)} "
+            f"(Pareto k > {PARETO_K_THRESHOLD}; left out of the overall table): refit them "
+            "(bayescape lofo --refit, or leave_one_family_out)",
+            HighParetoKWarning,
+            stacklevel=2,
+        )
     reliable = models[~models["family"].isin(unreliable)]
-    overall = _aggregate(reliable, ["method", "benchmark"]) if len(reliable) else pd.DataFrame()
+    overall = (
+        aggregate_scores(reliable, ["method", "benchmark"]) if len(reliable) else pd.DataFrame()
+    )
     return ImportanceLeaveFamilyOut(models, per_family, overall, unreliable)

@@ -28,88 +28,12 @@ import pandas as pd
 
 from bayescape._repr import compact_repr
 from bayescape.analysis import _predict
-from bayescape.baselines import bootstrap_coefficients
+from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
+from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import BayescapeError
 from bayescape.inference import ExecutorName, Task, run_batch
 from bayescape.models import ModelSpec, load_spec, parse_spec, required_benchmarks
-
-
-def crps_from_draws(draws: np.ndarray, observed: float, weights: np.ndarray | None = None) -> float:
-    r"""CRPS of weighted draws at ``observed``: :math:`E|X - y| - \frac12 E|X - X'|`.
-
-    Uses the sorted-sample identity :math:`E|X - X'| = 2 \sum_i w_i x_{(i)} (2 F_i - w_i - 1)`,
-    :math:`F_i` the cumulative weight, so the cost is :math:`O(n \log n)`.
-    """
-    x = np.asarray(draws, dtype=float).ravel()
-    w = np.full(x.size, 1.0 / x.size) if weights is None else np.asarray(weights, float).ravel()
-    w = w / w.sum()
-    order = np.argsort(x)
-    xs, ws = x[order], w[order]
-    cum = np.cumsum(ws)
-    spread = 2.0 * np.sum(ws * xs * (2.0 * cum - ws - 1.0))
-    return float(np.sum(w * np.abs(x - observed)) - 0.5 * spread)
-
-
-def _score(draws: np.ndarray, weights: np.ndarray, observed: float) -> dict[str, float]:
-    q = _predict.weighted_quantile(draws, weights, [0.05, 0.25, 0.5, 0.75, 0.95])
-    return {
-        "median": float(q[2]),
-        "low_90": float(q[0]),
-        "high_90": float(q[4]),
-        "in_50": bool(q[1] <= observed <= q[3]),
-        "in_90": bool(q[0] <= observed <= q[4]),
-        "abs_error": float(abs(q[2] - observed)),
-        "ape": float(100.0 * abs(q[2] - observed) / abs(observed)),
-        "crps": crps_from_draws(draws, observed, weights),
-    }
-
-
-def _quadratic_predictive(
-    x_train: np.ndarray, y_train: np.ndarray, x_new: np.ndarray, n_draws: int, seed: int
-) -> np.ndarray:
-    """Bootstrap predictive draws of the pooled quadratic (fit uncertainty + a residual)."""
-    coef = bootstrap_coefficients(x_train, y_train, n_resamples=n_draws, seed=seed)
-    full = np.polyfit(x_train, y_train, 2)
-    resid = y_train - np.polyval(full, x_train)
-    rng = np.random.default_rng(seed)
-    mean = coef[:, 0, None] * x_new**2 + coef[:, 1, None] * x_new + coef[:, 2, None]
-    return mean + rng.choice(resid, size=mean.shape)
-
-
-def quadratic_rows(
-    rest: pd.DataFrame,
-    scored: pd.DataFrame,
-    truthfulness: str,
-    n_draws: int,
-    seed: int,
-    family: str,
-) -> list[dict[str, Any]]:
-    """Score the paper's pooled quadratic (fitted to ``rest``) on the ``scored`` models."""
-    known = rest[rest[truthfulness].notna()]
-    draws = _quadratic_predictive(
-        np.log10(known["params"].to_numpy(dtype=float)),
-        known[truthfulness].to_numpy(dtype=float),
-        np.log10(scored["params"].to_numpy(dtype=float)),
-        n_draws,
-        seed,
-    )
-    uniform = np.full(n_draws, 1.0 / n_draws)
-    out = []
-    for i, (_, row) in enumerate(scored.iterrows()):
-        if not np.isfinite(row[truthfulness]):
-            continue
-        out.append(
-            {
-                "method": "paper quadratic",
-                "family": family,
-                "model": row["model"],
-                "benchmark": "truthfulness",
-                "observed": float(row[truthfulness]),
-                **_score(draws[:, i], uniform, float(row[truthfulness])),
-            }
-        )
-    return out
 
 
 def lofo_fold(
@@ -127,8 +51,6 @@ def lofo_fold(
 
     spec = parse_spec(spec_text, "<lofo>")
     if spec.model.get("kind") == "dynamics":
-        from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
-
         return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
     rows = data[data["family"] == family].sort_values("params").reset_index(drop=True)
     rest = data[data["family"] != family]
@@ -142,6 +64,7 @@ def lofo_fold(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+        ok = result.diagnostics.ok
         described = rows.copy()
         # only the given model keeps its scores: nothing measured on a scored model can leak in
         described.loc[len(given) :, [reasoning, truthfulness]] = np.nan
@@ -159,11 +82,31 @@ def lofo_fold(
                         "model": row["model"],
                         "benchmark": bench,
                         "observed": float(row[column]),
-                        **_score(draws[:, i], sim.weights, float(row[column])),
+                        **score_draws(draws[:, i], sim.weights, float(row[column])),
+                        "fit_ok": ok,
                     }
                 )
     out += quadratic_rows(rest, scored, truthfulness, n_draws, seed, family)
     return out
+
+
+class RefitDiagnosticsWarning(UserWarning):
+    """A leave-one-family-out refit failed the diagnostics gate (R-hat, ESS, divergences)."""
+
+
+def _warn_failed_refits(models: pd.DataFrame) -> None:
+    """Warn with the families whose refit failed the gate (its scores rest on a bad fit)."""
+    if "fit_ok" not in models:
+        return
+    failed = models.loc[models["fit_ok"].eq(False), "family"].unique().tolist()
+    if failed:
+        warnings.warn(
+            f"the refits without {', '.join(map(str, failed))} failed the diagnostics gate "
+            "(R-hat, ESS or divergent transitions; see the fit_ok column): their scores may be "
+            "off; rerun with more --draws and --tune",
+            RefitDiagnosticsWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -187,21 +130,6 @@ class LeaveFamilyOut:
     models: pd.DataFrame
     families: pd.DataFrame
     overall: pd.DataFrame
-
-
-def _aggregate(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    return (
-        frame.groupby(keys, sort=False)
-        .agg(
-            n=("observed", "size"),
-            coverage_50=("in_50", "mean"),
-            coverage_90=("in_90", "mean"),
-            mae=("abs_error", "mean"),
-            mape=("ape", "mean"),
-            crps=("crps", "mean"),
-        )
-        .reset_index()
-    )
 
 
 def leave_one_family_out(
@@ -240,6 +168,11 @@ def leave_one_family_out(
         Sampler settings of each refit.
     n_draws
         Predictive draws per held-out family.
+
+    Warns
+    -----
+    RefitDiagnosticsWarning
+        When a refit fails the diagnostics gate (``fit_ok`` is False in ``models``).
     """
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():
@@ -275,8 +208,9 @@ def leave_one_family_out(
         scheduler_address=scheduler_address,
     )
     models = pd.DataFrame([row for rows in run.results.values() for row in rows])
+    _warn_failed_refits(models)
     return LeaveFamilyOut(
         models=models,
-        families=_aggregate(models, ["method", "benchmark", "family"]),
-        overall=_aggregate(models, ["method", "benchmark"]),
+        families=aggregate_scores(models, ["method", "benchmark", "family"]),
+        overall=aggregate_scores(models, ["method", "benchmark"]),
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from bayescape._config import EXECUTORS
@@ -137,6 +139,15 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _expected_notes_silenced() -> Iterator[None]:
+    """Silence the notes every refit prints and nobody can act on (Numba running the custom
+    score distributions in object mode); divergence and Pareto k warnings still show."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba will use object mode")
+        yield
+
+
 def _lofo(args: argparse.Namespace) -> int:
     from bayescape.analysis import leave_family_out_is, leave_one_family_out, load
 
@@ -145,16 +156,14 @@ def _lofo(args: argparse.Namespace) -> int:
         fitted = load(args.result)
         model, data = fitted.spec, fitted.data
         if fitted.spec.model.get("kind") == "dynamics" and not args.refit:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            with _expected_notes_silenced():
                 out = leave_family_out_is(fitted, families=args.family, seed=args.seed)
             print(out.families.to_string(index=False))
             print()
             print(out.describe())
             _write_lofo(out, args.out)
             return 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _expected_notes_silenced():
         out = leave_one_family_out(
             model,
             data,

@@ -128,7 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=None,
         metavar="|".join(_FIGURES),
-        help="include only this figure (repeatable; default: all)",
+        help="include only this figure (repeatable; default: every figure of the fit's model kind)",
     )
     p.add_argument("--sig", type=opt.significant_figures, default=2, help="significant figures (2)")
     p.add_argument("--seed", type=opt.seed, default=0, help="seed of replicated draws")
@@ -384,12 +384,20 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bayescape.models import model_kind
     from bayescape.report import FIGURES, write_report
 
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    chosen = [_choice(k, _FIGURES, "--figure") for k in args.figure] if args.figure else FIGURES
-    figures = tuple(k for k in chosen if not (args.no_prior and k == "prior"))
+    figures = None  # every figure of the fit's model kind (phase or dynamics)
+    if args.figure:
+        figures = tuple(
+            _choice(k, (*_FIGURES, *_DYNAMICS_FIGURES), "--figure") for k in args.figure
+        )
+    elif args.no_prior and model_kind(result.spec) != "dynamics":
+        figures = tuple(FIGURES)
+    if figures is not None and args.no_prior:
+        figures = tuple(k for k in figures if k != "prior")
     path = write_report(
         result,
         args.out,

@@ -539,9 +539,7 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
     solve = make_panel_solver(library.powers, panel.span, panel.save_s, settings)
     wrapped = pytensor.wrap_jax(solve)
 
-    observed = ~np.isnan(panel.scores)
-    observed[panel.anchor_rows] &= np.isnan(panel.anchor_scores)  # anchors enter through u0
-    rows, cols = np.nonzero(observed)
+    rows, cols = likelihood_cells(panel)
     f_idx, p_idx = panel.family_index[rows], panel.position[rows]
     y = panel.scores[rows, cols]
     n = panel.n_items[rows, cols]
@@ -596,6 +594,14 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
         p = pt.clip(b, 1e-3, 1 - 1e-3)
         pm.Normal("scores", mu=b, sigma=pt.sqrt(p * (1 - p) / n + sigma[cols] ** 2), observed=y)
     return model
+
+
+def likelihood_cells(panel: DynamicsPanel) -> tuple[np.ndarray, np.ndarray]:
+    """Model rows and state columns of the scores in the likelihood (the ``scores`` variable,
+    in this order): every measured score except the anchors', which enter through ``u0``."""
+    observed = ~np.isnan(panel.scores)
+    observed[panel.anchor_rows] &= np.isnan(panel.anchor_scores)
+    return np.nonzero(observed)
 
 
 def dynamics_headline_variables() -> list[str]:

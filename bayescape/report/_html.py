@@ -20,8 +20,10 @@ import numpy as np
 import pandas as pd
 
 from bayescape.analysis import Result
-from bayescape.data import BENCHMARKS, data_hash
+from bayescape.data import BENCHMARKS, DataWarning, data_hash
 from bayescape.errors import BayescapeError
+from bayescape.models import model_kind
+from bayescape.report._dynamics_figures import DYNAMICS_FIGURES
 from bayescape.report._figures import FIGURES, STYLE
 from bayescape.report._summary import format_params
 from bayescape.report._tables import Column, _cell, table_frame
@@ -65,6 +67,14 @@ _FIGURE_CAPTIONS = {
     "posterior_predictive group.",
     "prior": "Prior-predictive check: observed scores inside the prior's 50% and 95% "
     "equal-tailed intervals at each model (dotted: the range a score can take).",
+    "trajectories": "Posterior latent trajectory of every state against size (the largest "
+    "families): median score and 90% equal-tailed band along the family's observed sizes; "
+    "points are the measured scores.",
+    "inclusion": "Inclusion probability P(|Xi| > threshold) of every library term in every "
+    "equation, highest at the top (0.5 marked), and the term's posterior-mean shrinkage.",
+    "eigenvalues": "Real parts of the Jacobian's eigenvalues at each family's smallest and "
+    "largest model: median and 90% equal-tailed interval; left of zero is stable, the tick "
+    "labels give P(stable).",
 }
 
 
@@ -140,8 +150,7 @@ def _data_summary(result: Result) -> str:
     panel = result.panel
     counts = np.bincount(panel.family_index, minlength=panel.n_families)
     singles = [str(f) for f, n in zip(panel.families, counts, strict=True) if n == 1]
-    rb, tb = BENCHMARKS[panel.reasoning_benchmark], BENCHMARKS[panel.truthfulness_benchmark]
-    rows = [
+    rows: list[tuple[str, object]] = [
         ("models", len(result.data)),
         (
             "families",
@@ -152,14 +161,22 @@ def _data_summary(result: Result) -> str:
             f"{format_params(10 ** panel.x.min())} to {format_params(10 ** panel.x.max())}"
             " parameters",
         ),
-        ("reasoning", f"{rb.label} ({rb.setting}, {rb.n_items:,} items)"),
-        ("truthfulness", f"{tb.label} ({tb.setting}, {tb.n_items:,} items)"),
-        ("covariates of N_c", ", ".join(panel.covariates) or "none"),
     ]
-    if panel.dropped_covariates:
-        rows.append(
-            ("covariates dropped", "; ".join(f"{n} ({why})" for n, why in panel.dropped_covariates))
-        )
+
+    def benchmark(name: str) -> str:
+        b = BENCHMARKS[name]
+        return f"{b.label} ({b.setting}, {b.n_items:,} items)"
+
+    if model_kind(result.spec) == "dynamics":
+        rows.append(("states", "; ".join(benchmark(s) for s in panel.states)))
+        rows.append(("families left out", ", ".join(panel.dropped_families) or "none"))
+    else:
+        rows.append(("reasoning", benchmark(panel.reasoning_benchmark)))
+        rows.append(("truthfulness", benchmark(panel.truthfulness_benchmark)))
+        rows.append(("covariates of N_c", ", ".join(panel.covariates) or "none"))
+        if panel.dropped_covariates:
+            dropped = "; ".join(f"{n} ({why})" for n, why in panel.dropped_covariates)
+            rows.append(("covariates dropped", dropped))
     return (
         '<dl class="kv">'
         + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows)
@@ -194,8 +211,8 @@ def _replication(result: Result) -> str:
     except BayescapeError:  # no changepoint: the N_c rows stay "not fitted"
         pass
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings():  # the shipped datasets' notes; others reach the user
+            warnings.simplefilter("ignore", DataWarning)
             table = replication_table(critical_scales=critical_scales, pooled=pooled)
     except Exception as exc:  # another module's failure must not lose the whole report
         return f'<p class="note">The replication table failed: {_esc(exc)}</p>'
@@ -212,7 +229,7 @@ def _replication(result: Result) -> str:
 def render_report(
     result: Result,
     *,
-    figures: tuple[str, ...] = tuple(FIGURES),
+    figures: tuple[str, ...] | None = None,
     replication: bool = True,
     sig: int = 2,
     prob: float = 0.95,
@@ -227,7 +244,10 @@ def render_report(
     result
         A fitted result.
     figures
-        Figure kinds to include (default all; ``prior`` samples the prior, a few seconds).
+        Figure kinds to include (default: every figure of the result's model kind, those of
+        :data:`~bayescape.report.FIGURES` for a phase fit, of
+        :data:`~bayescape.report.DYNAMICS_FIGURES` for a dynamics fit; ``prior`` samples the
+        prior, a few seconds). A kind of the other model kind is left out with a note.
     replication
         Include the CAPE replication table when the module is available.
     sig, prob
@@ -239,9 +259,12 @@ def render_report(
         Called with a short message before each slow step (the CLI prints them).
     """
     say = progress or (lambda _msg: None)
-    unknown = [f for f in figures if f not in FIGURES]
+    registry = DYNAMICS_FIGURES if model_kind(result.spec) == "dynamics" else FIGURES
+    known = {**FIGURES, **DYNAMICS_FIGURES}
+    figures = tuple(registry) if figures is None else tuple(figures)
+    unknown = [f for f in figures if f not in known]
     if unknown:
-        raise BayescapeError(f"unknown figure(s) {', '.join(unknown)}; use {', '.join(FIGURES)}")
+        raise BayescapeError(f"unknown figure(s) {', '.join(unknown)}; use {', '.join(known)}")
     d = result.diagnostics
     title = f"bayescape report: {result.spec.name} on {result.info.get('data_source', 'data')}"
     parts = [
@@ -284,11 +307,17 @@ def render_report(
         "</details>",
         '<h2 id="figures">Figures</h2>',
     ]
-    for kind in figures:
+    other = [k for k in figures if k not in registry]
+    if other:
+        parts.append(
+            f'<p class="note">Not figures of a {_esc(model_kind(result.spec))} fit, left out: '
+            f"{_esc(', '.join(other))}.</p>"
+        )
+    for kind in (k for k in figures if k in registry):
         say(f"figure {kind}")
         options = {"draws": prior_draws, "seed": seed} if kind == "prior" else {}
         try:
-            fig, _ = FIGURES[kind](result, **options)
+            fig, _ = registry[kind](result, **options)
         except BayescapeError as exc:
             parts.append(f'<p class="note">{_esc(kind)}: not available ({_esc(exc)})</p>')
             continue

@@ -341,3 +341,50 @@ def test_exact_lofo_fold_predicts_the_ode_solution_of_the_refit(panel_df, exact,
         np.testing.assert_allclose(got["median"], expected[1:, k], atol=1e-5)
         assert got["in_90"].all() and (got["abs_error"] < 1e-5).all()
     assert (rows["method"] == "paper quadratic").sum() == 3
+
+
+def _rotation_df(span: float) -> pd.DataFrame:
+    """One family on du_H/dx = -u_T, du_T/dx = u_H from u = (1, -1): a rotation, in closed form
+    u_H = cos s + sin s, u_T = sin s - cos s (s = x - x0)."""
+    s = np.linspace(0.0, span, 4)
+    u = np.stack([np.cos(s) + np.sin(s), np.sin(s) - np.cos(s)], axis=1)
+    b = CENTRE + SCALE * u
+    return pd.DataFrame(
+        {
+            "model": [f"Rot-{i}" for i in range(4)],
+            "family": "Rot",
+            "params": 10 ** (8.0 + s),
+            "hellaswag": b[:, 0],
+            "truthfulqa": b[:, 1],
+            "items_hellaswag": ITEMS,
+            "items_truthfulqa": ITEMS,
+        }
+    )
+
+
+ROTATION_XI = np.zeros((6, 2))
+ROTATION_XI[2, 0] = -1.0  # du_H/dx = -u_T
+ROTATION_XI[1, 1] = 1.0  # du_T/dx = u_H
+
+
+@pytest.mark.math
+def test_a_pole_of_dr_dx_is_not_a_critical_scale():
+    # gamma = u_H / (-u_T): dR/dx = -u_T passes through 0 at s = pi/4 (a pole where gamma jumps
+    # from -inf to +inf); dT/dx = u_H stays positive until s = 3 pi/4 > 2: no real crossing
+    df = _rotation_df(2.0)
+    table = trajectory_coupling(_fake_result(df, ROTATION_XI[None], ["Rot"]), grid=401)
+    row = table.set_index("family").loc["Rot"]
+    assert row["p_sign_change"] == 0.0
+    assert np.isnan(row["nc_median"]) and row["direction"] == ""
+
+
+@pytest.mark.math
+def test_the_critical_scale_is_the_zero_of_dt_dx_past_a_pole():
+    # over 3 decades: the pole at s = pi/4 first, then the real zero of dT/dx at s = 3 pi/4
+    df = _rotation_df(3.0)
+    table = trajectory_coupling(_fake_result(df, ROTATION_XI[None], ["Rot"]), grid=401)
+    row = table.set_index("family").loc["Rot"]
+    assert row["p_sign_change"] == 1.0
+    assert np.log10(row["nc_median"]) == pytest.approx(8.0 + 3 * np.pi / 4, abs=2e-3)
+    # just before 3 pi/4: u_H > 0 and dR/dx = -u_T < 0, so gamma < 0; after it gamma > 0
+    assert row["direction"] == "tax->bonus"

@@ -57,3 +57,60 @@ def test_compare_reports_psis_loo_with_pareto_k():
     assert row["model"] == "quadratic" and row["n_obs"] == len(result.data)
     assert np.isfinite(row["elpd_loo"]) and row["p_loo"] > 0
     assert 0 <= row["n_high_k"] <= row["n_obs"]
+
+
+@pytest.mark.behaviour
+def test_new_family_elpd_never_sees_the_families_scores_of_the_specs_benchmarks(
+    make_prior_result, tmp_path
+):
+    """A spec on other benchmarks (Winogrande, MMLU): the held-out family's own scores of those
+    benchmarks must not condition its predictive (they are what the elpd scores)."""
+    from bayescape.analysis._compare import _truthfulness_draws
+    from bayescape.models import load_spec
+
+    text = load_spec("phase").text
+    text = text.replace('reasoning = "hellaswag"', 'reasoning = "winogrande"')
+    text = text.replace('truthfulness = "truthfulqa"', 'truthfulness = "mmlu"')
+    path = tmp_path / "phase_other.toml"
+    path.write_text(text.replace('name = "phase"', 'name = "phase_other"'))
+    fit = make_prior_result(str(path))
+    family = fit.data["family"].value_counts().index[0]
+    rows = fit.data[fit.data["family"] == family].reset_index(drop=True)
+    blanked = rows.assign(winogrande=np.nan, mmlu=np.nan)
+    mu, sigma = _truthfulness_draws(fit, rows, 2000, seed=0)
+    mu_blind, sigma_blind = _truthfulness_draws(fit, blanked, 2000, seed=0)
+    np.testing.assert_array_equal(mu, mu_blind)
+    np.testing.assert_array_equal(sigma, sigma_blind)
+
+
+@pytest.mark.behaviour
+def test_psis_loo_warns_of_high_pareto_k(prior_result):
+    """Prior draws as a posterior: far from every leave-one-out posterior, so many k are high;
+    the warning must reach the caller (it was once swallowed with every other warning)."""
+    from bayescape.analysis._compare import HighParetoKWarning, psis_loo
+
+    with pytest.warns(HighParetoKWarning, match=r"of \d+ Pareto k > 0.7") as caught:
+        loo = psis_loo(prior_result)
+    assert loo["n_high_k"] > 0
+    assert f"{loo['n_high_k']} of {loo['n_obs']}" in str(caught[0].message)
+
+
+@pytest.mark.behaviour
+def test_failed_refits_warn_with_their_families():
+    import pandas as pd
+
+    from bayescape.analysis._lofo import RefitDiagnosticsWarning, _warn_failed_refits
+
+    models = pd.DataFrame(
+        {
+            "family": ["A", "A", "B", "C"],
+            "method": ["phase", "paper quadratic", "phase", "phase"],
+            "fit_ok": [True, np.nan, False, False],
+        }
+    )
+    with pytest.warns(RefitDiagnosticsWarning, match=r"refits without B, C failed"):
+        _warn_failed_refits(models)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _warn_failed_refits(models.assign(fit_ok=True))
+        _warn_failed_refits(models.drop(columns="fit_ok"))

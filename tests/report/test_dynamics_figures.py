@@ -247,3 +247,69 @@ def test_lofo_command_on_a_dynamics_fit_uses_importance_sampling(capsys, dyn, dy
     # every model but the smallest, both benchmarks, and the quadratic on truthfulness
     assert len(written) == 3 * (n_pythia - 1)
     assert set(pd.read_csv(tmp_path / "lofo_families.csv")["family"]) == {"Pythia"}
+
+
+@pytest.mark.behaviour
+def test_lofo_command_shows_pareto_k_and_refit_warnings(capsys, dyn, dyn_file, monkeypatch):
+    """`bayescape lofo` lets the warnings that judge its numbers through (once a blanket filter
+    hid them): high Pareto k of the importance sampling, failed diagnostics of a refit."""
+    import bayescape.analysis as analysis
+    from bayescape.analysis._compare import HighParetoKWarning
+    from bayescape.analysis._lofo import RefitDiagnosticsWarning
+
+    real_is = analysis.leave_family_out_is
+
+    def is_with_high_k(*args, **kwargs):
+        warnings.warn("Pythia: Pareto k > 0.7, refit it", HighParetoKWarning, stacklevel=2)
+        return real_is(*args, **kwargs)
+
+    def refit_with_divergences(*args, **kwargs):
+        warnings.warn("refits without Pythia diverged", RefitDiagnosticsWarning, stacklevel=2)
+        return real_is(dyn, families=["Pythia"])
+
+    monkeypatch.setattr(analysis, "leave_family_out_is", is_with_high_k)
+    assert main(["lofo", str(dyn_file), "--family", "Pythia"]) == 0
+    assert "warning: Pythia: Pareto k > 0.7, refit it" in capsys.readouterr().err
+    monkeypatch.setattr(analysis, "leave_one_family_out", refit_with_divergences)
+    assert main(["lofo", str(dyn_file), "--family", "Pythia", "--refit"]) == 0
+    assert "warning: refits without Pythia diverged" in capsys.readouterr().err
+
+
+@pytest.mark.behaviour
+def test_importance_lofo_warns_of_a_high_pareto_k(dyn, monkeypatch):
+    """A family whose weights have k > 0.7 is named in a warning and left out of ``overall``."""
+    from bayescape.analysis import _dynamics_lofo
+    from bayescape.analysis._compare import HighParetoKWarning
+
+    real = _dynamics_lofo._psis_inverse_likelihood
+    monkeypatch.setattr(
+        _dynamics_lofo, "_psis_inverse_likelihood", lambda log_lik: (real(log_lik)[0], 0.9)
+    )
+    with pytest.warns(HighParetoKWarning, match="unreliable for Pythia"):
+        out = _dynamics_lofo.leave_family_out_is(dyn, families=["Pythia"])
+    assert out.unreliable == ["Pythia"] and out.overall.empty
+
+
+@pytest.mark.behaviour
+def test_html_report_of_a_dynamics_fit_has_the_dynamics_figures(dyn):
+    from bayescape.report import render_report
+
+    page = render_report(dyn, replication=False)
+    for kind in DYNAMICS_FIGURES:
+        assert f'<figure id="figure-{kind}"><img alt="{kind}" src="data:image/png;base64,' in page
+    assert "figure-phase-diagram" not in page and "not available" not in page
+    noted = render_report(dyn, figures=("forest", "inclusion"), replication=False)
+    assert "figure-inclusion" in noted and "figure-trajectories" not in noted
+    assert "Not figures of a dynamics fit, left out: forest." in noted
+
+
+@pytest.mark.behaviour
+@pytest.mark.parametrize("extra", [[], ["--no-prior"]])
+def test_report_command_on_a_dynamics_fit_has_the_dynamics_figures(dyn_file, tmp_path, extra):
+    # the command once passed the phase figure list, so a dynamics report held none
+    out = tmp_path / "dyn.html"
+    assert main(["report", str(dyn_file), "--out", str(out), "--no-replication", *extra]) == 0
+    page = out.read_text()
+    for kind in DYNAMICS_FIGURES:
+        assert f'<figure id="figure-{kind}">' in page
+    assert "Not figures of a dynamics fit" not in page

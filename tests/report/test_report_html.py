@@ -86,6 +86,29 @@ def test_report_arguments(result, tmp_path):
         render_report(result, figures=("pie",))
 
 
+def test_replication_warnings_reach_the_caller(result, monkeypatch):
+    """Only the shipped datasets' DataWarnings are silenced around the replication table (a
+    blanket filter once hid every warning, divergences and Pareto k included)."""
+    import warnings
+
+    import pandas as pd
+
+    from bayescape.analysis import replication
+    from bayescape.data import DataWarning
+
+    def table(**_kwargs):
+        warnings.warn("a note on a shipped dataset", DataWarning, stacklevel=2)
+        warnings.warn("3 divergent transitions in the frontier fit", UserWarning, stacklevel=2)
+        return pd.DataFrame({"claim": ["N_c"], "paper": ["3.5B"]}).set_index("claim")
+
+    monkeypatch.setattr(replication, "replication_table", table)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        page = render_report(result, figures=(), replication=True)
+    assert [str(w.message) for w in caught] == ["3 divergent transitions in the frontier fit"]
+    assert "3.5B" in page
+
+
 class DevTools:
     """A minimal Chrome DevTools protocol client over ``--remote-debugging-pipe``."""
 
