@@ -51,6 +51,7 @@ from bayescape.models import (
     build_model,
     headline_variables,
     load_spec,
+    model_kind,
     parse_spec,
     required_benchmarks,
 )
@@ -64,7 +65,14 @@ _REUSABLE: dict[tuple[str, str], ReusableModel] = {}  # one compiled model per w
 
 
 def _population_parameter(spec: ModelSpec) -> str:
-    return "c_pooled" if spec.model.get("pooling") == "pooled" else "mu_c"
+    """The population N_c whose coverage is compared with the paper's bootstrap."""
+    kind = model_kind(spec)
+    if kind.population_scale is None:
+        raise BayescapeError(
+            f"{spec.name}: calibration compares the population N_c with the paper's bootstrap; "
+            f"a {kind.description} has none (calibrate 'phase' or 'quadratic')"
+        )
+    return kind.population_scale
 
 
 def misspecified(spec: ModelSpec, noise_factor: float = 3.0) -> ModelSpec:
@@ -482,6 +490,7 @@ def calibrate(
         Resamples of the paper's vertex bootstrap per simulation (0: skip).
     """
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
+    _population_parameter(spec)  # before any simulation: the kind must have a population N_c
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         df = load_dataset(data, require_benchmarks=required_benchmarks(spec))

@@ -56,13 +56,13 @@ def prior_predictive_check(
         pm_model, panel = build_model(df, spec)
     with pm_model, forward_sampling():
         prior = pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
-    if model_kind(spec) == "dynamics":
+    kind = model_kind(spec)
+    if kind.spec_kind == "dynamics":
         return _dynamics_prior_table(prior, panel)
     observed = {"reasoning": panel.reasoning, "truthfulness": panel.truthfulness}
     critical = None
-    for name in ("c", "c_pooled"):
-        if name in prior.prior.ds:
-            critical = prior.prior.ds[name].values.ravel()
+    if kind.critical_scale is not None:
+        critical = prior.prior.ds[kind.critical_scale].values.ravel()
     rows = []
     for name, values in prior.prior_predictive.ds.items():
         sims = values.values.reshape(-1, values.shape[-1])
@@ -121,7 +121,7 @@ def predictive_groups(fit: FitResult, seed: int) -> dict[str, xr.Dataset]:
     benchmark (``reasoning``, ``truthfulness``), named as the model's observed variables.
     Returns an empty dict for a model without these scores (the dynamics model).
     """
-    if model_kind(fit.spec) == "dynamics":
+    if fit.kind.spec_kind == "dynamics":
         return {}
     post = fit.posterior
     shape = (post.sizes["chain"], post.sizes["draw"])

@@ -30,11 +30,10 @@ import xarray as xr
 from scipy.special import logsumexp
 
 from bayescape.analysis import _predict
-from bayescape.data import BENCHMARKS, DataWarning, item_column
+from bayescape.data import DataWarning, item_column
 from bayescape.inference import ExecutorName, FitResult, Task, run_batch
-from bayescape.models import ModelSpec, parse_spec, required_benchmarks
+from bayescape.models import ModelSpec, parse_spec
 from bayescape.models._likelihood import score_logpdf
-from bayescape.models.phase import reasoning_curve
 
 PARETO_K_THRESHOLD = 0.7
 
@@ -98,35 +97,18 @@ def psis_loo(result: FitResult) -> dict[str, Any]:
 def _truthfulness_draws(
     fit: FitResult, rows: pd.DataFrame, n_draws: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean truthfulness of a new family at ``rows``' sizes per draw, and the noise SD draws."""
-    spec = fit.spec
+    """Mean truthfulness of a new family at ``rows``' sizes per draw, and the noise SD draws.
+
+    The family is known by its covariates: none of its scores of the spec's benchmarks enter
+    (the kind draws it from the population, :meth:`~bayescape.models.ModelKind.
+    new_family_truthfulness`).
+    """
+    kind = fit.kind
     x = np.log10(rows["params"].to_numpy(dtype=float))
-    post = fit.posterior
-    if spec.model.get("pooling") == "pooled":
-        c, a, h = (post[v].values.ravel() for v in ("c_pooled", "curvature", "t_vertex"))
-        mu = h[:, None] + a[:, None] * (x[None, :] - c[:, None]) ** 2
-        return mu, post["sigma_truthfulness"].values.ravel()
-    if spec.model.get("coupling", "running") == "running":
-        # a new family is known by its covariates: none of its scores of the spec's benchmarks
-        new = _predict.family_from_rows(
-            rows.drop(columns=required_benchmarks(spec), errors="ignore")
-        )
-        sim = _predict._simulate(fit, new, 10.0**x, n_draws, _predict._MIN_ESS, seed)
-        _, t_mu = _predict._curves(sim.draws, x, _predict._floor(fit), float(np.median(x)))
-        return t_mu, sim.draws.sigma_truthfulness
-    # constant coupling: T = t + gamma (R(x) - R(m)), family parameters from the population
+    new = _predict.family_from_rows(rows.drop(columns=kind.benchmarks(fit.spec), errors="ignore"))
+    z, _, _ = _predict.standardised_covariates(fit, new)
     rng = np.random.default_rng(seed)
-    d = {v: post[v].values.ravel() for v in post.data_vars if post[v].ndim == 2}
-    eps = rng.standard_normal((4, d["a_mu"].size))
-    a = d["a_mu"] + d["a_sigma"] * eps[0]
-    b = np.exp(d["log_b_mu"] + d["log_b_sigma"] * eps[1])
-    t = d["t_mu"] + d["t_sigma"] * eps[2]
-    g = d["gamma_mu"] + d["gamma_sigma"] * eps[3]
-    floor = BENCHMARKS[spec.model.get("reasoning", "hellaswag")].floor
-    m = float(np.median(x))
-    r_x = reasoning_curve(x[None, :], floor, a[:, None], b[:, None], m)
-    r_m = reasoning_curve(m, floor, a, b, m)[:, None]
-    return t[:, None] + g[:, None] * (r_x - r_m), d["sigma_truthfulness"]
+    return kind.new_family_truthfulness(fit.draws, fit.panel, x, z, n_draws, rng)
 
 
 def family_elpd(fit: FitResult, rows: pd.DataFrame, n_draws: int = 4000, seed: int = 0) -> float:

@@ -26,13 +26,8 @@ UNITS = {
 """The natural unit of each covariate effect."""
 
 
-def _draws(fit: FitResult, name: str) -> np.ndarray:
-    """Posterior draws of ``name`` with chains flattened: shape (draws, ...)."""
-    return fit.draws(name)
-
-
 def _require_changepoint(fit: FitResult) -> None:
-    if "c" not in fit.posterior and "c_pooled" not in fit.posterior:
+    if fit.kind.critical_scale is None:
         raise BayescapeError(
             f"model {fit.spec.name!r} has no critical scale (no changepoint); fit 'phase' or "
             "'quadratic' for N_c"
@@ -42,9 +37,7 @@ def _require_changepoint(fit: FitResult) -> None:
 def critical_draws(fit: FitResult) -> tuple[np.ndarray, list[str]]:
     """Draws of log10 N_c, shape (draws, families), and the family names (or ``["(pooled)"]``)."""
     _require_changepoint(fit)
-    if "c" in fit.posterior:
-        return _draws(fit, "c"), list(fit.panel.families)
-    return _draws(fit, "c_pooled")[:, None], ["(pooled)"]
+    return fit.kind.critical_draws(fit.draws, fit.panel)
 
 
 def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
@@ -61,13 +54,13 @@ def critical_scales(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
     table = fit.diagnostics.table.set_index("parameter")
     rows = []
     for j, family in enumerate(families):
-        if family == "(pooled)":
+        if fit.kind.pooled:
             lo, hi, n = panel.x.min(), panel.x.max(), len(panel.x)
-            key = "c_pooled"
+            key = fit.kind.critical_scale
         else:
             lo, hi = panel.x_min[j], panel.x_max[j]
             n = int((panel.family_index == j).sum())
-            key = f"c[{family}]"
+            key = f"{fit.kind.critical_scale}[{family}]"
         draws = c[:, j]
         p_below, p_above = float(np.mean(draws < lo)), float(np.mean(draws > hi))
         p_inside = float(np.mean((draws >= lo) & (draws <= hi)))
@@ -103,7 +96,7 @@ def population_critical_scale(fit: FitResult, prob: float = 0.95) -> dict[str, f
     N_c of the quadratic model. Keys: ``median``, ``mean``, ``low``, ``high`` (the ``prob``
     equal-tailed interval), in parameters."""
     _require_changepoint(fit)
-    draws = _draws(fit, "mu_c" if "mu_c" in fit.posterior else "c_pooled").ravel()
+    draws = fit.draws(fit.kind.population_scale).ravel()
     lo, hi = eti(draws, prob)
     return {
         "median": 10.0 ** float(np.median(draws)),
@@ -120,9 +113,9 @@ def covariate_effects(fit: FitResult, prob: float = 0.95) -> pd.DataFrame:
     deviation across families; ``p_lowers`` is :math:`P(\beta < 0)`, the probability that the
     covariate moves the transition to smaller models.
     """
-    if "beta" not in fit.posterior:
+    if not fit.kind.has_covariate_effects(fit.panel):
         raise BayescapeError(f"model {fit.spec.name!r} has no covariate effects")
-    beta = _draws(fit, "beta")
+    beta = fit.draws("beta")
     scale = fit.panel.z_scale
     rows = []
     for k, name in enumerate(fit.panel.covariates):
@@ -156,12 +149,12 @@ def phase_probabilities(fit: FitResult, threshold: float = 0.95) -> pd.DataFrame
     """
     c, families = critical_draws(fit)
     panel = fit.panel
-    if families == ["(pooled)"]:
+    if fit.kind.pooled:
         idx = np.zeros(len(panel.x), dtype=int)
         gamma = None
     else:
         idx = panel.family_index
-        gamma = _draws(fit, "gamma")
+        gamma = fit.draws("gamma")
     below = panel.x[None, :] < c[:, idx]
     p_tax = below.mean(axis=0)
     out = pd.DataFrame(

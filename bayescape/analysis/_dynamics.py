@@ -45,7 +45,7 @@ from bayescape.models.dynamics import (
 
 
 def _require_dynamics(result: FitResult) -> None:
-    if result.spec.model.get("kind") != "dynamics" or "Xi" not in result.posterior:
+    if result.kind.spec_kind != "dynamics":
         raise BayescapeError(
             f"model {result.spec.name!r} is not a dynamics model; fit "
             "'bayescape fit --model dynamics' first"
@@ -58,14 +58,6 @@ def dynamics_panel(result: FitResult) -> DynamicsPanel:
     return result.panel
 
 
-def _draws(result: FitResult, name: str, max_draws: int | None = None, seed: int = 0):
-    arr = result.draws(name)
-    if max_draws is not None and len(arr) > max_draws:
-        idx = np.random.default_rng(seed).choice(len(arr), max_draws, replace=False)
-        arr = arr[np.sort(idx)]
-    return arr
-
-
 def _subsample(n: int, max_draws: int | None, seed: int) -> np.ndarray:
     if max_draws is None or n <= max_draws:
         return np.arange(n)
@@ -75,18 +67,18 @@ def _subsample(n: int, max_draws: int | None, seed: int) -> np.ndarray:
 def _posterior_arrays(result: FitResult, max_draws: int | None, seed: int) -> dict:
     """Xi, u0, delta (zeros without offsets), sigma and offset_sigma draws, aligned."""
     panel = dynamics_panel(result)
-    xi = _draws(result, "Xi")
+    xi = result.draws("Xi")
     idx = _subsample(len(xi), max_draws, seed)
     post = result.posterior
-    out = {"Xi": xi[idx], "u0": _draws(result, "u0")[idx]}
+    out = {"Xi": xi[idx], "u0": result.draws("u0")[idx]}
     n_states = len(panel.states)
     if "delta" in post:
-        out["delta"] = _draws(result, "delta")[idx]
-        out["offset_sigma"] = _draws(result, "offset_sigma")[idx]
+        out["delta"] = result.draws("delta")[idx]
+        out["offset_sigma"] = result.draws("offset_sigma")[idx]
     else:
         out["delta"] = np.zeros((len(idx), panel.n_families, n_states))
         out["offset_sigma"] = np.zeros((len(idx), n_states))
-    out["sigma"] = np.column_stack([_draws(result, f"sigma_{s}")[idx] for s in panel.states])
+    out["sigma"] = np.column_stack([result.draws(f"sigma_{s}")[idx] for s in panel.states])
     return out
 
 
@@ -107,8 +99,8 @@ def term_inclusion(
     _require_dynamics(result)
     library = spec_library(result.spec)
     eps = horseshoe_settings(result.spec).threshold if threshold is None else float(threshold)
-    xi = _draws(result, "Xi")
-    kappa = _draws(result, "kappa") if "kappa" in result.posterior else None
+    xi = result.draws("Xi")
+    kappa = result.draws("kappa") if "kappa" in result.posterior else None
     rows = []
     for k, state in enumerate(library.states):
         for j, term in enumerate(library.terms):

@@ -33,7 +33,7 @@ from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import BayescapeError
 from bayescape.inference import ExecutorName, Task, run_batch
-from bayescape.models import ModelSpec, load_spec, parse_spec, required_benchmarks
+from bayescape.models import ModelSpec, load_spec, model_kind, parse_spec, required_benchmarks
 
 
 def lofo_fold(
@@ -50,7 +50,8 @@ def lofo_fold(
     from bayescape.analysis._result import fit
 
     spec = parse_spec(spec_text, "<lofo>")
-    if spec.model.get("kind") == "dynamics":
+    kind = model_kind(spec)
+    if kind.spec_kind == "dynamics":
         return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
     rows = data[data["family"] == family].sort_values("params").reset_index(drop=True)
     rest = data[data["family"] != family]
@@ -60,7 +61,7 @@ def lofo_fold(
     scored = rows.iloc[len(given) :]
     out: list[dict[str, Any]] = []
     sizes = scored["params"].to_numpy(dtype=float)
-    if spec.model.get("pooling") != "pooled":
+    if not kind.pooled:  # the pooled quadratic is the baseline below
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataWarning)
             result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)

@@ -73,22 +73,17 @@ from bayescape.errors import BayescapeError, unknown_names
 from bayescape.inference import FitResult
 from bayescape.models._likelihood import forward_sampling, sample_scores, score_logpdf
 from bayescape.models._panel import raw_family_covariate
-from bayescape.models.phase import coupling, reasoning_curve, truthfulness_curve
-
-POPULATION = (
-    "a_mu",
-    "a_sigma",
-    "log_b_mu",
-    "log_b_sigma",
-    "t_mu",
-    "t_sigma",
-    "log_gamma_mu",
-    "log_gamma_sigma",
-    "mu_c",
-    "tau_c",
-    "sigma_reasoning",
-    "sigma_truthfulness",
+from bayescape.models._kinds import replicated_rows
+from bayescape.models.phase import (
+    NEW_FAMILY_POPULATION,
+    coupling,
+    family_parameters,
+    new_family_draws,
+    reasoning_curve,
+    truthfulness_curve,
 )
+
+POPULATION = NEW_FAMILY_POPULATION
 """Posterior variables a new-family prediction needs (the hierarchical running-coupling model)."""
 
 FAMILY_KEYS = (
@@ -110,11 +105,15 @@ _MIN_ESS = 400.0
 
 
 # ---------------------------------------------------------------------------------------------
-# Draws of the posterior, flattened over chains
+# Checks of the fit
 
 
-def _draws(fit: FitResult, name: str) -> np.ndarray:
-    return fit.draws(name)
+def _require_family_curves(fit: FitResult, what: str) -> None:
+    if not fit.kind.family_curves:
+        raise BayescapeError(
+            f"{what} needs a phase model with family curves (running or constant coupling); "
+            f"this result is model {fit.spec.name!r}, a {fit.kind.description}"
+        )
 
 
 def _require(fit: FitResult, names: Sequence[str], what: str) -> None:
@@ -192,7 +191,7 @@ def family_curves(
     max_draws
         Use at most this many posterior draws (evenly thinned); ``None`` for all.
     """
-    _require(fit, ("a", "b", "t", "gamma"), "family curves")
+    _require_family_curves(fit, "family curves")
     j = _family_position(fit, family)
     panel = fit.panel
     if x is None:
@@ -202,15 +201,15 @@ def family_curves(
     n = fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"]
     if max_draws is not None and n > max_draws:
         keep = np.linspace(0, n - 1, max_draws).round().astype(int)
-    a, b, t, gamma = (_draws(fit, v)[keep, j][:, None] for v in ("a", "b", "t", "gamma"))
-    floor, m = _floor(fit), panel.anchor[j]
+    a, b, t, gamma = (fit.draws(v)[keep, j][:, None] for v in ("a", "b", "t", "gamma"))
+    floor, m, kind = _floor(fit), panel.anchor[j], fit.kind
     reasoning = reasoning_curve(x[None, :], floor, a, b, m)
-    if "c" in fit.posterior:
-        c = _draws(fit, "c")[keep, j]
-        truth = truthfulness_curve(x[None, :], floor, a, b, m, t, gamma, c[:, None])
-        return FamilyCurves(family, x, reasoning, truth, coupling(x[None, :], gamma, c[:, None]), c)
-    truth = t + gamma * (reasoning - reasoning_curve(m, floor, a, b, m))
-    return FamilyCurves(family, x, reasoning, truth, None, None)
+    if not kind.family_critical_scales:
+        truth = kind.truthfulness_mean(x[None, :], floor, a, b, m, t, gamma)
+        return FamilyCurves(family, x, reasoning, truth, None, None)
+    c = fit.draws(kind.critical_scale)[keep, j]
+    truth = kind.truthfulness_mean(x[None, :], floor, a, b, m, t, gamma, c[:, None])
+    return FamilyCurves(family, x, reasoning, truth, coupling(x[None, :], gamma, c[:, None]), c)
 
 
 @dataclass(frozen=True, repr=False)
@@ -255,31 +254,14 @@ def score_likelihoods(fit: FitResult) -> dict[str, ScoreLikelihood]:
     coupling, or the pooled quadratic :math:`h + a (x - c)^2`).
     """
     panel = fit.panel
+    observed = {
+        "reasoning": (panel.reasoning, panel.n_reasoning),
+        "truthfulness": (panel.truthfulness, panel.n_truthfulness),
+    }
     out: dict[str, ScoreLikelihood] = {}
-    if "c_pooled" in fit.posterior:
-        c = _draws(fit, "c_pooled")[:, None]
-        mu = (
-            _draws(fit, "t_vertex")[:, None]
-            + _draws(fit, "curvature")[:, None] * (panel.x[None, :] - c) ** 2
-        )
-    else:
-        _require(fit, ("a", "b", "t", "gamma"), "replicated scores")
-        f = panel.family_index
-        a, b, t, gamma = (_draws(fit, v)[:, f] for v in ("a", "b", "t", "gamma"))
-        floor, m = _floor(fit), panel.anchor[f][None, :]
-        r_mu = reasoning_curve(panel.x[None, :], floor, a, b, m)
-        out["reasoning"] = ScoreLikelihood(
-            panel.reasoning, r_mu, panel.n_reasoning, _draws(fit, "sigma_reasoning")[:, None]
-        )
-        if "c" in fit.posterior:
-            mu = truthfulness_curve(
-                panel.x[None, :], floor, a, b, m, t, gamma, _draws(fit, "c")[:, f]
-            )
-        else:
-            mu = t + gamma * (r_mu - reasoning_curve(m, floor, a, b, m))
-    out["truthfulness"] = ScoreLikelihood(
-        panel.truthfulness, mu, panel.n_truthfulness, _draws(fit, "sigma_truthfulness")[:, None]
-    )
+    for name, mu in fit.kind.mean_scores(fit.draws, panel).items():
+        y, n_items = observed[name]
+        out[name] = ScoreLikelihood(y, mu, n_items, fit.draws(f"sigma_{name}")[:, None])
     return out
 
 
@@ -625,6 +607,21 @@ def new_family_covariates(fit: FitResult, family: NewFamily) -> tuple[dict[str, 
     return values, notes
 
 
+def standardised_covariates(
+    fit: FitResult, family: NewFamily
+) -> tuple[np.ndarray, dict[str, float], list[str]]:
+    """The new family's covariates standardised as the fit's (``NaN`` where unknown).
+
+    Returns ``z`` in ``fit.panel.covariates`` order, with the natural-unit values and the notes
+    of :func:`new_family_covariates`.
+    """
+    panel = fit.panel
+    values, notes = new_family_covariates(fit, family)
+    raw = np.array([values[n] for n in panel.covariates], dtype=float)
+    z = (raw - panel.z_center) / panel.z_scale if len(raw) else raw
+    return z, values, notes
+
+
 # ---------------------------------------------------------------------------------------------
 # Predicting a new family
 
@@ -722,14 +719,6 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: Sequence[float
     return np.interp(np.asarray(q, dtype=float), cum, v)
 
 
-def _population(fit: FitResult) -> dict[str, np.ndarray]:
-    pop = {n: _draws(fit, n) for n in POPULATION}
-    pop["beta"] = (
-        _draws(fit, "beta") if "beta" in fit.posterior else np.zeros((len(pop["mu_c"]), 0))
-    )
-    return pop
-
-
 @dataclass(frozen=True)
 class _Draws:
     """Parameters of N new-family draws (one per replicated hyperparameter draw)."""
@@ -743,48 +732,10 @@ class _Draws:
     sigma_truthfulness: np.ndarray
 
 
-def _population_moments(
-    pop: dict[str, np.ndarray], rows: np.ndarray, z: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and SD of (a, log b, t, log gamma, c) of a new family given each hyperparameter draw.
-
-    Unknown covariates, :math:`z_k \\sim N(0, 1)`, are integrated out:
-    :math:`c \\mid \\cdot \\sim N(\\mu_c + z_\\text{known}\\cdot\\beta_\\text{known},
-    \\sqrt{\\tau_c^2 + \\sum_\\text{unknown} \\beta_k^2})`.
-    """
-    known = ~np.isnan(z)
-    beta = pop["beta"][rows]
-    shift = beta[:, known] @ z[known] if known.any() else 0.0
-    c_sd = np.sqrt(pop["tau_c"][rows] ** 2 + np.sum(beta[:, ~known] ** 2, axis=1))
-    means = np.column_stack(
-        [
-            pop["a_mu"][rows],
-            pop["log_b_mu"][rows],
-            pop["t_mu"][rows],
-            pop["log_gamma_mu"][rows],
-            pop["mu_c"][rows] + shift,
-        ]
-    )
-    sds = np.column_stack(
-        [
-            pop["a_sigma"][rows],
-            pop["log_b_sigma"][rows],
-            pop["t_sigma"][rows],
-            pop["log_gamma_sigma"][rows],
-            c_sd,
-        ]
-    )
-    return means, sds
-
-
 def _family_draws(theta: np.ndarray, pop: dict[str, np.ndarray], rows: np.ndarray) -> _Draws:
     """Family parameters from ``theta`` = (a, log b, t, log gamma, c), one row per draw."""
     return _Draws(
-        a=theta[:, 0],
-        b=np.exp(theta[:, 1]),
-        t=theta[:, 2],
-        gamma=np.exp(theta[:, 3]),
-        c=theta[:, 4],
+        **family_parameters(theta),
         sigma_reasoning=pop["sigma_reasoning"][rows],
         sigma_truthfulness=pop["sigma_truthfulness"][rows],
     )
@@ -868,9 +819,7 @@ def _simulate(
     seed: int,
 ) -> _Simulation:
     panel = fit.panel
-    values, notes = new_family_covariates(fit, family)
-    raw = np.array([values[n] for n in panel.covariates], dtype=float)
-    z = (raw - panel.z_center) / panel.z_scale if len(raw) else raw
+    z, values, notes = standardised_covariates(fit, family)
     measured = family.measured(panel.reasoning_benchmark, panel.truthfulness_benchmark)
     ignored = family.half_measured(panel.reasoning_benchmark, panel.truthfulness_benchmark)
     if ignored:
@@ -886,20 +835,18 @@ def _simulate(
             "no models listed: intercepts anchored at the median size of the fitted families "
             f"({10.0**anchor:.3g} parameters)"
         )
-    pop = _population(fit)
-    n_post = len(pop["mu_c"])
-    rows = np.repeat(np.arange(n_post), max(1, math.ceil(n_draws / n_post)))
+    pop = fit.kind.population(fit.draws, panel)
+    rows = replicated_rows(len(pop["mu_c"]), n_draws)
     rng = np.random.default_rng(seed)
     floor = _floor(fit)
     n_items = (
         float(BENCHMARKS[panel.reasoning_benchmark].n_items),
         float(BENCHMARKS[panel.truthfulness_benchmark].n_items),
     )
-    means, sds = _population_moments(pop, rows, z)
     # round 0 draws each family from the population itself (weights: the likelihood); later
     # rounds draw (a, log b, t, log gamma, c) from a Student t fitted to the weighted draws
     # (weights: population density x likelihood / proposal density)
-    theta = means + sds * rng.standard_normal(means.shape)
+    theta, means, sds = new_family_draws({k: v[rows] for k, v in pop.items()}, z, rng)
     log_q = None
     best: tuple[_Draws, np.ndarray, float, bool] | None = None
     for _round in range(4):
@@ -1141,9 +1088,9 @@ def _levers(fit: FitResult, current: Mapping[str, float], prob: float) -> pd.Dat
         "effect_high",
         "p_lowers",
     ]
-    if "beta_per_unit" not in fit.posterior:
+    if not fit.kind.has_covariate_effects(fit.panel):
         return pd.DataFrame(columns=cols)
-    per_unit = _draws(fit, "beta_per_unit")
+    per_unit = fit.draws("beta_per_unit")
     rows = []
     for k, name in enumerate(fit.panel.covariates):
         lo, hi = eti(per_unit[:, k], prob)
@@ -1234,7 +1181,7 @@ def diagnose_model(
         weights = np.full(len(c), 1.0 / len(c))
         local = curves.coupling[:, 0]
         rng = np.random.default_rng(seed)
-        sig = (_draws(fit, "sigma_reasoning"), _draws(fit, "sigma_truthfulness"))
+        sig = (fit.draws("sigma_reasoning"), fit.draws("sigma_truthfulness"))
         expected = {}
         for bench, mu, s, value in zip(
             benches, (curves.reasoning[:, 0], curves.truthfulness[:, 0]), sig, given, strict=True

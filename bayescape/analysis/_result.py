@@ -73,7 +73,7 @@ class Result(FitResult):
         options: dict[str, Any] = {"seed": seed, **kwargs}
         if prob is not None:
             options["prob"] = prob
-        if self.spec.model.get("kind") == "dynamics":
+        if self.kind.spec_kind == "dynamics":
             return _dynamics.predict_dynamics_family(
                 self, family, data=data, initial=initial, sizes=sizes, **options
             )

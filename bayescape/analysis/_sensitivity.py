@@ -18,7 +18,7 @@ import pandas as pd
 
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import SpecError
-from bayescape.inference import ExecutorName, Task, run_batch
+from bayescape.inference import ExecutorName, FitResult, Task, run_batch
 from bayescape.models import ModelSpec, load_spec, parse_spec, required_benchmarks
 
 SCALES: tuple[float, ...] = (0.5, 2.0)
@@ -70,19 +70,20 @@ def scale_prior_sds(
     return parse_spec(out.text, f"{spec.path} (prior SDs x{factor:g})")
 
 
-def headline_numbers(result) -> dict[str, float]:
+def headline_numbers(result: FitResult) -> dict[str, float]:
     """Posterior medians of the headline numbers: log10 N_c per family, mu_c, tau_c, beta."""
-    post = result.posterior
+    post, kind = result.posterior, result.kind
     out: dict[str, float] = {}
-    for name in ("mu_c", "tau_c", "c_pooled"):
-        if name in post:
-            out[name] = float(post[name].median())
-    if "c" in post:
+    for name in kind.population_variables:
+        out[name] = float(post[name].median())
+    if kind.family_critical_scales:
         for fam, value in zip(
-            post["family"].values, post["c"].median(("chain", "draw")).values, strict=True
+            post["family"].values,
+            post[kind.critical_scale].median(("chain", "draw")).values,
+            strict=True,
         ):
             out[f"c[{fam}]"] = float(value)
-    if "beta" in post:
+    if kind.has_covariate_effects(result.panel):
         med = post["beta"].median(("chain", "draw"))
         for cov, value in zip(post["covariate"].values, med.values, strict=True):
             out[f"beta[{cov}]"] = float(value)
@@ -95,10 +96,10 @@ def _sensitivity_fit(spec_text: str, data: pd.DataFrame, fit_kwargs: Mapping) ->
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         result = fit(parse_spec(spec_text, "<sensitivity>"), data, progressbar=False, **fit_kwargs)
-    post = result.posterior
+    post, kind = result.posterior, result.kind
     sds = {}
-    if "c" in post:
-        sd = post["c"].std(("chain", "draw")).values
+    if kind.family_critical_scales:
+        sd = post[kind.critical_scale].std(("chain", "draw")).values
         sds = {f"c[{f}]": float(s) for f, s in zip(post["family"].values, sd, strict=True)}
     return {
         "medians": headline_numbers(result),

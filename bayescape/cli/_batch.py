@@ -155,7 +155,7 @@ def _lofo(args: argparse.Namespace) -> int:
     if args.result is not None:
         fitted = load(args.result)
         model, data = fitted.spec, fitted.data
-        if fitted.spec.model.get("kind") == "dynamics" and not args.refit:
+        if fitted.kind.spec_kind == "dynamics" and not args.refit:
             with _expected_notes_silenced():
                 out = leave_family_out_is(fitted, families=args.family, seed=args.seed)
             print(out.families.to_string(index=False))

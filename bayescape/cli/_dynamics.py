@@ -46,7 +46,7 @@ def _load(path: str):
     from bayescape.analysis import load
 
     result = load(path)
-    if result.spec.model.get("kind") != "dynamics":
+    if result.kind.spec_kind != "dynamics":
         raise BayescapeError(
             f"{path}: model {result.spec.name!r} is not a dynamics model; use "
             "'bayescape summary' for it"

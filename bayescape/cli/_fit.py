@@ -275,9 +275,10 @@ def summary_lines(result: Result, *, wide: bool = False) -> list[str]:
         ),
         *_diagnostics_lines(result, width),
     ]
-    if "c" in result.posterior or "c_pooled" in result.posterior:
+    kind = result.kind
+    if kind.critical_scale is not None:
         pop = result.population_critical_scale(PROB)
-        name = "pooled N_c" if "c_pooled" in result.posterior else "N_c of an average family"
+        name = "pooled N_c" if kind.pooled else "N_c of an average family"
         lines += [
             "",
             wrap(
@@ -302,7 +303,7 @@ def summary_lines(result: Result, *, wide: bool = False) -> list[str]:
             )
         )
         lines += [wrap(entry, width=width, indent="   ") for entry in legend]
-    if "beta" in result.posterior:
+    if kind.has_covariate_effects(result.panel):
         effects = result.covariate_effects(PROB)
         lines += [
             "",

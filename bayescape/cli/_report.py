@@ -365,13 +365,13 @@ def _plot(args: argparse.Namespace) -> int:
     if kind == "prior":
         options["draws"] = args.prior_draws
     result = _load(args.result)
-    model_kind = str(result.spec.model.get("kind", "phase"))
+    fitted = result.kind.spec_kind
     wanted = "dynamics" if kind in _DYNAMICS_FIGURES else "phase"
-    if model_kind != wanted:
-        fits = _DYNAMICS_FIGURES if model_kind == "dynamics" else _FIGURES
+    if fitted != wanted:
+        fits = _DYNAMICS_FIGURES if fitted == "dynamics" else _FIGURES
         raise BayescapeError(
             f"--kind {kind} is a figure of a {wanted} model, but {args.result} holds a "
-            f"{model_kind} model ({result.spec.name!r}); use one of {', '.join(fits)}"
+            f"{fitted} model ({result.spec.name!r}); use one of {', '.join(fits)}"
         )
     _warn_if_failed(result, args.result)
     if kind in _DYNAMICS_FIGURES:
@@ -384,7 +384,6 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from bayescape.models import model_kind
     from bayescape.report import FIGURES, write_report
 
     result = _load(args.result)
@@ -394,7 +393,7 @@ def _report(args: argparse.Namespace) -> int:
         figures = tuple(
             _choice(k, (*_FIGURES, *_DYNAMICS_FIGURES), "--figure") for k in args.figure
         )
-    elif args.no_prior and model_kind(result.spec) != "dynamics":
+    elif args.no_prior and result.kind.spec_kind != "dynamics":
         figures = tuple(FIGURES)
     if figures is not None and args.no_prior:
         figures = tuple(k for k in figures if k != "prior")
@@ -419,7 +418,7 @@ def _predict(args: argparse.Namespace) -> int:
         raise BayescapeError(f"--draws {args.draws} is too few; use at least 100")
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    if result.spec.model.get("kind") == "dynamics":
+    if result.kind.spec_kind == "dynamics":
         return _predict_dynamics(args, result, sizes)
     if args.initial:
         raise BayescapeError(

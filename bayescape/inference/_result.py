@@ -17,15 +17,8 @@ import xarray as xr
 from bayescape.data import DataWarning, data_hash, load_dataset
 from bayescape.errors import BayescapeError, ResultMismatchError
 from bayescape.inference._diagnostics import Diagnostics, diagnose
-from bayescape.models import (
-    FamilyPanel,
-    ModelSpec,
-    headline_variables,
-    model_kind,
-    parse_spec,
-    prepare_panel,
-)
-from bayescape.models.dynamics import DynamicsPanel, prepare_dynamics_panel
+from bayescape.models import FamilyPanel, ModelKind, ModelSpec, model_kind, parse_spec
+from bayescape.models.dynamics import DynamicsPanel
 
 _DATA_GROUP = "bayescape_data"
 _SPEC_GROUP = "bayescape_spec"
@@ -84,17 +77,19 @@ class FitResult:
         if self._panel is None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DataWarning)
-                if model_kind(self.spec) == "dynamics":
-                    self._panel = prepare_dynamics_panel(self.data, self.spec)
-                else:
-                    self._panel = prepare_panel(self.data, self.spec)
+                self._panel = self.kind.prepare_panel(self.data, self.spec)
         return self._panel
+
+    @property
+    def kind(self) -> ModelKind:
+        """The kind of model fitted (:func:`~bayescape.models.model_kind` of the spec)."""
+        return model_kind(self.spec)
 
     @property
     def diagnostics(self) -> Diagnostics:
         """R-hat, ESS and divergences of the headline parameters, with the pass/fail gate."""
         if self._diagnostics is None:
-            self._diagnostics = diagnose(self.idata, headline_variables(self.spec))
+            self._diagnostics = diagnose(self.idata, self.kind.headline_variables(self.spec))
         return self._diagnostics
 
     @property

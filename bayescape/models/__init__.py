@@ -1,6 +1,9 @@
-"""Model layer: specifications (``models/*.toml``) and the PyMC model builders.
+"""Model layer: specifications (``models/*.toml``), the kinds of model and their PyMC builders.
 
-The critical scale is computed in :mod:`bayescape.models.phase`: ``c`` = log10 N_c per family.
+Every spec names one kind of model (:func:`model_kind`): the running-coupling phase model, the
+constant-coupling (no transition) phase model, the pooled quadratic, or the sparse dynamics
+model. The kind says what the model reads, builds and reports; the critical scale is computed
+in :mod:`bayescape.models.phase`: ``c`` = log10 N_c per family.
 """
 
 from __future__ import annotations
@@ -9,65 +12,76 @@ import pandas as pd
 import pymc as pm
 
 from bayescape.errors import SpecError
+from bayescape.models._kinds import (
+    KINDS,
+    ConstantCoupling,
+    Dynamics,
+    FamilyCurveKind,
+    ModelKind,
+    PooledQuadratic,
+    RunningCoupling,
+    model_kind,
+    register_kind,
+)
 from bayescape.models._panel import FamilyPanel, prepare_panel
 from bayescape.models._spec import ModelSpec, available_models, load_spec, parse_spec
-from bayescape.models.dynamics import (
-    build_dynamics_model,
-    dynamics_headline_variables,
-    dynamics_states,
-    prepare_dynamics_panel,
-)
-from bayescape.models.phase import build_phase_model
-
-KINDS: tuple[str, ...] = ("phase", "dynamics")
-"""Model kinds that :func:`build_model` can build."""
+from bayescape.models.dynamics import DynamicsPanel, build_dynamics_model
 
 
 def required_benchmarks(spec: ModelSpec) -> list[str]:
     """Benchmarks the model reads (every model must have them scored)."""
-    model = spec.model
-    if model.get("kind") == "dynamics":
-        return dynamics_states(spec)
-    if model.get("pooling") == "pooled":
-        return [model.get("truthfulness", "truthfulqa")]
-    return [model.get("reasoning", "hellaswag"), model.get("truthfulness", "truthfulqa")]
+    return model_kind(spec).benchmarks(spec)
 
 
 def headline_variables(spec: ModelSpec) -> list[str]:
     """Parameters whose convergence gates a fit (every N_c, mu_c, beta, tau_c, ...)."""
-    model = spec.model
-    if model.get("kind") == "dynamics":
-        return dynamics_headline_variables()
-    if model.get("pooling") == "pooled":
-        return ["c_pooled", "curvature", "t_vertex"]
-    if model.get("coupling") == "constant":
-        return ["gamma", "gamma_mu", "gamma_sigma"]
-    return ["c", "mu_c", "beta", "tau_c"]
+    return model_kind(spec).headline_variables(spec)
 
 
-def model_kind(spec: ModelSpec) -> str:
-    """The builder a spec asks for (``[model] kind``): ``"phase"`` or ``"dynamics"``."""
-    kind = spec.model.get("kind", "phase")
-    if kind not in KINDS:
-        raise SpecError(f"{spec.path}: [model] kind = {kind!r}; use one of {', '.join(KINDS)}")
-    return kind
-
-
-def build_model(df: pd.DataFrame, spec: ModelSpec) -> tuple[pm.Model, FamilyPanel]:
+def build_model(
+    df: pd.DataFrame, spec: ModelSpec
+) -> tuple[pm.Model, FamilyPanel | DynamicsPanel]:
     """Build the PyMC model that ``spec`` names, on a validated panel ``df``.
 
     Returns the model and its panel (a :class:`DynamicsPanel` for ``kind = "dynamics"``).
     """
-    if model_kind(spec) == "dynamics":
-        dynamics_panel = prepare_dynamics_panel(df, spec)
-        return build_dynamics_model(dynamics_panel, spec), dynamics_panel
-    panel = prepare_panel(df, spec)
-    return build_phase_model(panel, spec), panel
+    kind = model_kind(spec)
+    panel = kind.prepare_panel(df, spec)
+    return kind.build(panel, spec), panel
+
+
+def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+    """Build the phase model named by ``spec`` (running, constant or pooled coupling).
+
+    Parameters
+    ----------
+    panel
+        Arrays from :func:`~bayescape.models.prepare_panel`.
+    spec
+        A phase-family specification (``[model] coupling`` and ``pooling``).
+
+    Returns
+    -------
+    pymc.Model
+        With coords ``family``, ``model`` and ``covariate``; the critical scale is the
+        deterministic ``c`` (log10 N_c per family), or ``c_pooled`` for the pooled variant.
+    """
+    kind = model_kind(spec)
+    if kind.spec_kind != "phase":
+        raise SpecError(f"{spec.path}: a {kind.description} is not a phase model")
+    return kind.build(panel, spec)
 
 
 __all__ = [
+    "KINDS",
+    "ConstantCoupling",
+    "Dynamics",
+    "FamilyCurveKind",
     "FamilyPanel",
+    "ModelKind",
     "ModelSpec",
+    "PooledQuadratic",
+    "RunningCoupling",
     "available_models",
     "build_dynamics_model",
     "build_model",
@@ -77,5 +91,6 @@ __all__ = [
     "model_kind",
     "parse_spec",
     "prepare_panel",
+    "register_kind",
     "required_benchmarks",
 ]

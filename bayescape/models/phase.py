@@ -36,7 +36,7 @@ families).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,140 @@ def truthfulness_curve(x, floor, a, b, anchor, t_anchor, gamma, c, ops: Ops = NU
 def coupling(x, gamma, c):
     r"""Local coupling :math:`dT/dR = \gamma (x - c)`: negative (tax) below c, positive above."""
     return gamma * (x - c)
+
+
+def constant_coupling_curve(x, floor, a, b, anchor, t_anchor, gamma, ops: Ops = NUMPY_OPS):
+    r"""Truthfulness under a constant coupling :math:`dT/dx = \gamma\,dR/dx` (no transition).
+
+    :math:`T(x) = t + \gamma (R(x) - R(m))`, so :math:`T(m) = t`; :math:`\gamma` may take
+    either sign.
+    """
+    r_x = reasoning_curve(x, floor, a, b, anchor, ops)
+    r_m = reasoning_curve(anchor, floor, a, b, anchor, ops)
+    return t_anchor + gamma * (r_x - r_m)
+
+
+def pooled_quadratic_mean(x, c, curvature, t_vertex):
+    r"""The paper's pooled quadratic :math:`T(x) = h + a (x - c)^2` (vertex ``c``, ``a > 0``).
+
+    Works on numpy arrays and PyTensor tensors alike (no nonlinear function but a square).
+    """
+    return t_vertex + curvature * (x - c) ** 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The population of families: parameters of a family the fit has not seen
+
+NEW_FAMILY_POPULATION: tuple[str, ...] = (
+    "a_mu",
+    "a_sigma",
+    "log_b_mu",
+    "log_b_sigma",
+    "t_mu",
+    "t_sigma",
+    "log_gamma_mu",
+    "log_gamma_sigma",
+    "mu_c",
+    "tau_c",
+    "sigma_reasoning",
+    "sigma_truthfulness",
+)
+"""Posterior variables a new family of the running-coupling model is drawn from."""
+
+CONSTANT_POPULATION: tuple[str, ...] = (
+    "a_mu",
+    "a_sigma",
+    "log_b_mu",
+    "log_b_sigma",
+    "t_mu",
+    "t_sigma",
+    "gamma_mu",
+    "gamma_sigma",
+    "sigma_truthfulness",
+)
+"""Posterior variables a new family of the constant-coupling model is drawn from."""
+
+
+def new_family_moments(
+    population: Mapping[str, np.ndarray], z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and SD of :math:`\theta = (a, \log b, t, \log\gamma, c)` of a new family.
+
+    One row per hyperparameter draw (the arrays of ``population``, by the names of
+    :data:`NEW_FAMILY_POPULATION`, plus ``beta`` of shape (draws, covariates)). ``z`` is the
+    family's standardised covariates, ``NaN`` where unknown: unknown covariates,
+    :math:`z_k \sim N(0, 1)`, are integrated out,
+
+    .. math:: c \mid \cdot \sim N\big(\mu_c + z_\text{known}\cdot\beta_\text{known},
+        \sqrt{\tau_c^2 + \textstyle\sum_\text{unknown} \beta_k^2}\big).
+    """
+    known = ~np.isnan(z)
+    beta = population["beta"]
+    shift = beta[:, known] @ z[known] if known.any() else 0.0
+    c_sd = np.sqrt(population["tau_c"] ** 2 + np.sum(beta[:, ~known] ** 2, axis=1))
+    means = np.column_stack(
+        [
+            population["a_mu"],
+            population["log_b_mu"],
+            population["t_mu"],
+            population["log_gamma_mu"],
+            population["mu_c"] + shift,
+        ]
+    )
+    sds = np.column_stack(
+        [
+            population["a_sigma"],
+            population["log_b_sigma"],
+            population["t_sigma"],
+            population["log_gamma_sigma"],
+            c_sd,
+        ]
+    )
+    return means, sds
+
+
+def new_family_draws(
+    population: Mapping[str, np.ndarray], z: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""One new family per hyperparameter draw: :math:`\theta \sim N(\text{mean}, \text{sd})`.
+
+    Returns ``theta`` (draws x 5, columns as :func:`new_family_moments`) and the moments.
+    """
+    means, sds = new_family_moments(population, z)
+    return means + sds * rng.standard_normal(means.shape), means, sds
+
+
+def family_parameters(theta: np.ndarray) -> dict[str, np.ndarray]:
+    """Family parameters ``a``, ``b``, ``t``, ``gamma``, ``c`` from rows of ``theta``.
+
+    ``theta`` = (a, log b, t, log gamma, c), one row per draw (:func:`new_family_draws`).
+    """
+    return {
+        "a": theta[:, 0],
+        "b": np.exp(theta[:, 1]),
+        "t": theta[:, 2],
+        "gamma": np.exp(theta[:, 3]),
+        "c": theta[:, 4],
+    }
+
+
+def constant_family_draws(
+    population: Mapping[str, np.ndarray], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    r"""One new family of the constant-coupling model per hyperparameter draw.
+
+    :math:`a = a_\mu + a_\sigma\varepsilon_1`, :math:`b = \exp(\log b_\mu +
+    \log b_\sigma\varepsilon_2)`, :math:`t = t_\mu + t_\sigma\varepsilon_3`,
+    :math:`\gamma = \gamma_\mu + \gamma_\sigma\varepsilon_4` (any sign), with
+    :math:`\varepsilon \sim N(0, 1)` drawn as one (4, draws) array.
+    """
+    eps = rng.standard_normal((4, population["a_mu"].size))
+    return {
+        "a": population["a_mu"] + population["a_sigma"] * eps[0],
+        "b": np.exp(population["log_b_mu"] + population["log_b_sigma"] * eps[1]),
+        "t": population["t_mu"] + population["t_sigma"] * eps[2],
+        "gamma": population["gamma_mu"] + population["gamma_sigma"] * eps[3],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,62 +303,37 @@ def _truthfulness_anchor(spec: ModelSpec, centred: frozenset[str]):
     )
 
 
-def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
-    """Build the PyMC model named by ``spec`` (running, constant or pooled coupling).
+def build_family_curves_model(
+    panel: FamilyPanel, spec: ModelSpec, coupling_block: Callable[..., Any]
+) -> pm.Model:
+    """A phase model with one reasoning and one truthfulness curve per family.
+
+    Everything but the coupling is shared by the phase variants, created in this order:
+    the reasoning curves (``a``, ``log_b``, ``b`` and the ``reasoning`` likelihood), the
+    truthfulness anchors ``t``, then ``coupling_block(panel, spec, centred, floor, a, b, t)``,
+    which adds the coupling's parameters and returns the truthfulness mean of every model, and
+    the ``truthfulness`` likelihood.
 
     Parameters
     ----------
     panel
         Arrays from :func:`~bayescape.models.prepare_panel`.
     spec
-        A phase-family specification (``[model] coupling`` and ``pooling``).
+        The specification (priors, ``[model] centred``).
+    coupling_block
+        Builds the coupling inside the model context (see above).
 
     Returns
     -------
     pymc.Model
-        With coords ``family``, ``model`` and ``covariate``; the critical scale is the
-        deterministic ``c`` (log10 N_c per family), or ``c_pooled`` for the pooled variant.
+        Coords ``family``, ``model`` and ``covariate``.
     """
-    coupling_kind = spec.model.get("coupling", "running")
-    pooling = spec.model.get("pooling", "family")
     coords = {"family": panel.families, "model": panel.models, "covariate": panel.covariates}
-    if pooling == "pooled":
-        return _build_pooled(panel, spec, coords)
-    if pooling != "family" or coupling_kind not in {"running", "constant"}:
-        raise SpecError(
-            f"{spec.path}: [model] coupling must be 'running' or 'constant' and "
-            f"pooling 'family' or 'pooled' (got {coupling_kind!r}, {pooling!r})"
-        )
-    f = panel.family_index
     with pm.Model(coords=coords) as model:
         centred = centred_effects(spec)
         floor, a, b = _reasoning_block(panel, spec, centred)
         t = _truthfulness_anchor(spec, centred)
-        if coupling_kind == "running":
-            mu_c, tau_c = pymc_prior("mu_c", spec), pymc_prior("tau_c", spec)
-            k = len(panel.covariates)
-            shift = 0.0
-            if k:
-                beta = pymc_prior("beta", spec, dims="covariate")
-                shift = pt.dot(_covariate_matrix(panel), beta)
-                pm.Deterministic("beta_per_unit", beta / panel.z_scale, dims="covariate")
-            lg_mu, lg_sigma = pymc_prior("log_gamma_mu", spec), pymc_prior("log_gamma_sigma", spec)
-            log_gamma = _family_effect("log_gamma", lg_mu, lg_sigma, "log_gamma" in centred)
-            gamma = pm.Deterministic("gamma", pt.exp(log_gamma), dims="family")
-            c = pm.Deterministic(
-                "c", mu_c + shift + tau_c * pm.Normal("c_z", 0, 1, dims="family"), dims="family"
-            )
-            t_mu = truthfulness_curve(
-                panel.x, floor, a[f], b[f], panel.anchor[f], t[f], gamma[f], c[f], PYTENSOR_OPS
-            )
-        else:
-            g_mu, g_sigma = pymc_prior("gamma_mu", spec), pymc_prior("gamma_sigma", spec)
-            gamma = pm.Deterministic(
-                "gamma", g_mu + g_sigma * pm.Normal("gamma_z", 0, 1, dims="family"), dims="family"
-            )
-            r_x = reasoning_curve(panel.x, floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
-            r_m = reasoning_curve(panel.anchor[f], floor, a[f], b[f], panel.anchor[f], PYTENSOR_OPS)
-            t_mu = t[f] + gamma[f] * (r_x - r_m)
+        t_mu = coupling_block(panel, spec, centred, floor, a, b, t)
         score_likelihood(
             "truthfulness",
             t_mu,
@@ -235,13 +344,97 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
     return model
 
 
-def _build_pooled(panel: FamilyPanel, spec: ModelSpec, coords: dict) -> pm.Model:
-    """The paper's quadratic-vertex model: :math:`T = h + a (x - c)^2`, one c, no families."""
+def _running_coupling(panel, spec, centred, floor, a, b, t):
+    r"""c_f from covariates (non-centred), gamma_f > 0 (log-normal); T under the running law."""
+    f = panel.family_index
+    mu_c, tau_c = pymc_prior("mu_c", spec), pymc_prior("tau_c", spec)
+    k = len(panel.covariates)
+    shift = 0.0
+    if k:
+        beta = pymc_prior("beta", spec, dims="covariate")
+        shift = pt.dot(_covariate_matrix(panel), beta)
+        pm.Deterministic("beta_per_unit", beta / panel.z_scale, dims="covariate")
+    lg_mu, lg_sigma = pymc_prior("log_gamma_mu", spec), pymc_prior("log_gamma_sigma", spec)
+    log_gamma = _family_effect("log_gamma", lg_mu, lg_sigma, "log_gamma" in centred)
+    gamma = pm.Deterministic("gamma", pt.exp(log_gamma), dims="family")
+    c = pm.Deterministic(
+        "c", mu_c + shift + tau_c * pm.Normal("c_z", 0, 1, dims="family"), dims="family"
+    )
+    return truthfulness_curve(
+        panel.x, floor, a[f], b[f], panel.anchor[f], t[f], gamma[f], c[f], PYTENSOR_OPS
+    )
+
+
+def _constant_coupling(panel, spec, centred, floor, a, b, t):
+    """gamma_f = gamma_mu + gamma_sigma z_f (either sign); T = t + gamma (R(x) - R(m))."""
+    f = panel.family_index
+    g_mu, g_sigma = pymc_prior("gamma_mu", spec), pymc_prior("gamma_sigma", spec)
+    gamma = pm.Deterministic(
+        "gamma", g_mu + g_sigma * pm.Normal("gamma_z", 0, 1, dims="family"), dims="family"
+    )
+    return constant_coupling_curve(
+        panel.x, floor, a[f], b[f], panel.anchor[f], t[f], gamma[f], PYTENSOR_OPS
+    )
+
+
+def build_running_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+    """The hierarchical running-coupling model (``phase``): one N_c per family, ``c``.
+
+    Parameters
+    ----------
+    panel
+        Arrays from :func:`~bayescape.models.prepare_panel`.
+    spec
+        A specification with ``coupling = "running"`` and ``pooling = "family"``.
+
+    Returns
+    -------
+    pymc.Model
+        Coords ``family``, ``model``, ``covariate``; the critical scale is the deterministic
+        ``c`` (log10 N_c per family).
+    """
+    return build_family_curves_model(panel, spec, _running_coupling)
+
+
+def build_constant_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+    """The constant-coupling model (``phase_no_transition``): no N_c, gamma of either sign.
+
+    Parameters
+    ----------
+    panel
+        Arrays from :func:`~bayescape.models.prepare_panel`.
+    spec
+        A specification with ``coupling = "constant"`` and ``pooling = "family"``.
+
+    Returns
+    -------
+    pymc.Model
+        Coords ``family``, ``model``, ``covariate``.
+    """
+    return build_family_curves_model(panel, spec, _constant_coupling)
+
+
+def build_pooled_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+    """The paper's quadratic-vertex model: :math:`T = h + a (x - c)^2`, one c, no families.
+
+    Parameters
+    ----------
+    panel
+        Arrays from :func:`~bayescape.models.prepare_panel` (its families are not used).
+    spec
+        A specification with ``pooling = "pooled"``.
+
+    Returns
+    -------
+    pymc.Model
+        Scalars ``c_pooled``, ``curvature``, ``t_vertex``, ``sigma_truthfulness``.
+    """
+    coords = {"family": panel.families, "model": panel.models, "covariate": panel.covariates}
     with pm.Model(coords=coords) as model:
         c = pymc_prior("c_pooled", spec)
         curvature = pymc_prior("curvature", spec)
         h = pymc_prior("t_vertex", spec)
-        t_mu = h + curvature * (panel.x - c) ** 2
+        t_mu = pooled_quadratic_mean(panel.x, c, curvature, h)
         score_likelihood(
             "truthfulness",
             t_mu,

@@ -138,7 +138,7 @@ def _families(result: Result, families: Sequence[str] | None, n: int) -> list[st
 
 
 def _require_families(result: Result, what: str) -> None:
-    if "a" not in result.posterior or "gamma" not in result.posterior:
+    if not result.kind.family_curves:
         raise BayescapeError(
             f"the {what} needs family curves (the phase model); model {result.spec.name!r} has none"
         )
@@ -165,7 +165,7 @@ def phase_diagram(
     with rc_context(STYLE):
         fig = Figure(figsize=(7.0, 5.0), layout="constrained")
         ax = fig.add_subplot()
-        if "c" in result.posterior:
+        if result.kind.family_critical_scales:
             p_bonus = result.phase_probabilities()["p_bonus"].to_numpy()
         else:
             p_bonus = np.full(len(panel.x), np.nan)
@@ -226,7 +226,7 @@ def coupling_curves(
     the critical-scales table (:meth:`~bayescape.analysis.Result.critical_scales`).
     """
     _require_families(result, "coupling plot")
-    if "c" not in result.posterior:
+    if not result.kind.family_critical_scales:
         raise BayescapeError(f"model {result.spec.name!r} has no critical scale to plot")
     families = _families(result, families, 8)
     panel = result.panel
@@ -308,7 +308,7 @@ def critical_scale_forest(result: Result, *, prob: float = 0.95) -> tuple[Figure
     with rc_context(STYLE):
         fig = Figure(figsize=(7.5, 1.2 + 0.2 * n), layout="constrained")
         ax = fig.add_subplot()
-        if "mu_c" in result.posterior:
+        if result.kind.family_critical_scales:  # the average family: 10^mu_c
             pop = result.population_critical_scale(prob)
             ax.axvspan(
                 pop["low"],

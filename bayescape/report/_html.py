@@ -22,11 +22,13 @@ import pandas as pd
 from bayescape.analysis import Result
 from bayescape.data import BENCHMARKS, DataWarning, data_hash
 from bayescape.errors import BayescapeError
-from bayescape.models import model_kind
 from bayescape.report._dynamics_figures import DYNAMICS_FIGURES
 from bayescape.report._figures import FIGURES, STYLE
 from bayescape.report._summary import format_params
 from bayescape.report._tables import Column, _cell, table_frame
+
+FIGURES_BY_KIND = {"phase": FIGURES, "dynamics": DYNAMICS_FIGURES}
+"""The figures of each builder family (a kind's ``spec_kind``)."""
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;
@@ -167,7 +169,7 @@ def _data_summary(result: Result) -> str:
         b = BENCHMARKS[name]
         return f"{b.label} ({b.setting}, {b.n_items:,} items)"
 
-    if model_kind(result.spec) == "dynamics":
+    if result.kind.spec_kind == "dynamics":
         rows.append(("states", "; ".join(benchmark(s) for s in panel.states)))
         rows.append(("families left out", ", ".join(panel.dropped_families) or "none"))
     else:
@@ -185,14 +187,10 @@ def _data_summary(result: Result) -> str:
 
 
 def _headline(result: Result) -> str:
-    if "c" not in result.posterior and "c_pooled" not in result.posterior:
+    if result.kind.critical_scale is None:
         return '<p class="note">This model has no critical scale (no transition).</p>'
     pop = result.population_critical_scale()
-    what = (
-        "Pooled N_c"
-        if "c_pooled" in result.posterior
-        else "N_c of a family with average covariates"
-    )
+    what = "Pooled N_c" if result.kind.pooled else "N_c of a family with average covariates"
     return (
         f"<p><strong>{what}:</strong> median {format_params(pop['median'])}, 95% "
         f"equal-tailed interval [{format_params(pop['low'])}, {format_params(pop['high'])}] "
@@ -259,7 +257,7 @@ def render_report(
         Called with a short message before each slow step (the CLI prints them).
     """
     say = progress or (lambda _msg: None)
-    registry = DYNAMICS_FIGURES if model_kind(result.spec) == "dynamics" else FIGURES
+    registry = FIGURES_BY_KIND[result.kind.spec_kind]
     known = {**FIGURES, **DYNAMICS_FIGURES}
     figures = tuple(registry) if figures is None else tuple(figures)
     unknown = [f for f in figures if f not in known]
@@ -310,7 +308,7 @@ def render_report(
     other = [k for k in figures if k not in registry]
     if other:
         parts.append(
-            f'<p class="note">Not figures of a {_esc(model_kind(result.spec))} fit, left out: '
+            f'<p class="note">Not figures of a {_esc(result.kind.spec_kind)} fit, left out: '
             f"{_esc(', '.join(other))}.</p>"
         )
     for kind in (k for k in figures if k in registry):

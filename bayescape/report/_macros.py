@@ -66,7 +66,8 @@ def render_macros(result: Result, *, sig: int = 2, prob: float = 0.95) -> str:
         diagnostics (a loud ``FAILED`` line when the fit failed its checks), then the macros.
     """
     check_numbers(prob, sig)
-    if "c" not in result.posterior and "c_pooled" not in result.posterior:
+    kind = result.kind
+    if kind.critical_scale is None:
         raise BayescapeError(
             f"model {result.spec.name!r} has no critical scale, so no N_c macros; fit 'phase'"
         )
@@ -101,14 +102,14 @@ def render_macros(result: Result, *, sig: int = 2, prob: float = 0.95) -> str:
         return significant(value / 1e9, sig)
 
     pop = result.population_critical_scale(prob)
-    base = "NcPooled" if "c_pooled" in result.posterior else "NcAverage"
+    base = "NcPooled" if kind.pooled else "NcAverage"
     what = "pooled N_c" if base == "NcPooled" else "N_c of a family with average covariates"
     lines += [
         _line(base, nc(pop["median"]), f"{what}, median"),
         _line(f"{base}Low", nc(pop["low"])),
         _line(f"{base}High", nc(pop["high"])),
     ]
-    if "c" in result.posterior:
+    if kind.family_critical_scales:
         cs = result.critical_scales(prob)
         names = unique_macro_names(
             ["Average", "Pooled", "IntervalProb", "IntervalKind", *cs["family"]]
@@ -122,7 +123,7 @@ def render_macros(result: Result, *, sig: int = 2, prob: float = 0.95) -> str:
                 _line(f"PBelow{key}", fixed(row.p_below, 2)),
                 _line(f"PAbove{key}", fixed(row.p_above, 2)),
             ]
-    if "beta" in result.posterior:
+    if kind.has_covariate_effects(result.panel):
         ce = result.covariate_effects(prob)
         names = unique_macro_names(list(ce["covariate"]))
         for row in ce.itertuples(index=False):

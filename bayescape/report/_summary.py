@@ -46,9 +46,9 @@ def summary_json(result: Result) -> dict[str, Any]:
             "divergences": d.divergences,
         },
     }
-    if "c" in result.posterior or "c_pooled" in result.posterior:
+    if result.kind.critical_scale is not None:
         out["population_critical_scale"] = result.population_critical_scale()
         out["critical_scales"] = result.critical_scales().to_dict(orient="records")
-    if "beta" in result.posterior:
+    if result.kind.has_covariate_effects(result.panel):
         out["covariate_effects"] = result.covariate_effects().to_dict(orient="records")
     return out

@@ -111,7 +111,7 @@ def _critical_scales(result: Result, prob: float) -> tuple[pd.DataFrame, list[Co
             "note": cs["note"],
         }
     )
-    if "mu_c" in result.posterior:
+    if result.kind.family_critical_scales:  # the average family: 10^mu_c
         pop = result.population_critical_scale(prob)
         average = {k: math.nan for k in frame.columns}
         average.update(

@@ -1,0 +1,408 @@
+r"""One interface per model kind: what a kind of model reads, builds and reports.
+
+A specification's ``[model]`` keys ``kind``, ``coupling`` and ``pooling`` name one of the kinds
+below; :func:`model_kind` finds it. The layers above ask the kind, never the spec's keys or the
+posterior's variable names, what the model has:
+
+=====================  ===========  =================  ===========  ================
+kind (``name``)        benchmarks   critical scale     families     builder
+=====================  ===========  =================  ===========  ================
+``running``            R, T         ``c`` per family   yes          running coupling
+``constant``           R, T         none               yes          constant coupling
+``pooled``             T            ``c_pooled``       no           quadratic vertex
+``dynamics``           the states   along trajectories yes          sparse ODE
+=====================  ===========  =================  ===========  ================
+
+A new variant is a subclass of :class:`ModelKind` registered with :func:`register_kind`
+(``docs/architecture.md`` works one through).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from bayescape.data import BENCHMARKS
+from bayescape.errors import BayescapeError, SpecError
+from bayescape.models import phase
+from bayescape.models._panel import FamilyPanel, prepare_panel
+from bayescape.models._spec import ModelSpec
+from bayescape.models.dynamics import (
+    DynamicsPanel,
+    build_dynamics_model,
+    dynamics_headline_variables,
+    dynamics_states,
+    prepare_dynamics_panel,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pymc as pm
+
+Draws = Callable[[str], np.ndarray]
+"""Posterior draws of a variable by name, chains flattened: shape (draws, ...)."""
+
+_DEFAULTS = {"kind": "phase", "coupling": "running", "pooling": "family"}
+"""What a spec means when it leaves a ``[model]`` selector key out."""
+
+
+class ModelKind:
+    """What one kind of model reads, builds and reports; subclasses fill it in.
+
+    Attributes
+    ----------
+    name
+        The kind's registry name (``running``, ``constant``, ``pooled``, ``dynamics``).
+    spec_kind
+        The spec's ``[model] kind`` of the builder family: ``phase`` or ``dynamics``.
+    description
+        A phrase for messages ("running-coupling phase model").
+    selector
+        The ``[model]`` keys that pick this kind, with their values (missing keys take
+        ``kind = "phase"``, ``coupling = "running"``, ``pooling = "family"``).
+    critical_scale
+        Posterior variable of :math:`\\log_{10} N_c` (``c`` per family, ``c_pooled``), or
+        ``None`` for a kind without a changepoint parameter.
+    population_scale
+        Posterior variable of the population's :math:`\\log_{10} N_c` (``mu_c``: a family with
+        average covariates; ``c_pooled``), or ``None``.
+    population_variables
+        Scalar variables that summarise the population's N_c (prior sensitivity reports them).
+    pooled
+        One curve for every model, no families.
+    family_curves
+        Reasoning and truthfulness curves per family (``a``, ``b``, ``t``, ``gamma``).
+    new_family_population
+        Posterior variables a family the fit has not seen is drawn from (empty: the kind does
+        not predict new families from covariates).
+    """
+
+    name: ClassVar[str]
+    spec_kind: ClassVar[str] = "phase"
+    description: ClassVar[str]
+    selector: ClassVar[Mapping[str, str]]
+    critical_scale: ClassVar[str | None] = None
+    population_scale: ClassVar[str | None] = None
+    population_variables: ClassVar[tuple[str, ...]] = ()
+    pooled: ClassVar[bool] = False
+    family_curves: ClassVar[bool] = False
+    new_family_population: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        """``<ModelKind running: running-coupling phase model>``."""
+        return f"<ModelKind {self.name}: {self.description}>"
+
+    def matches(self, spec: ModelSpec) -> bool:
+        """Whether ``spec``'s ``[model]`` keys name this kind."""
+        return all(
+            spec.model.get(key, _DEFAULTS.get(key)) == value for key, value in self.selector.items()
+        )
+
+    @property
+    def family_critical_scales(self) -> bool:
+        """One N_c per family (a critical scale, and families)."""
+        return self.critical_scale is not None and not self.pooled
+
+    # -- data and model ------------------------------------------------------------------------
+
+    def benchmarks(self, spec: ModelSpec) -> list[str]:
+        """Benchmarks the model reads (every model of the data must have them scored)."""
+        return [spec.model.get("reasoning", "hellaswag"), spec.model.get("truthfulness", "truthfulqa")]
+
+    def headline_variables(self, spec: ModelSpec) -> list[str]:
+        """Parameters whose convergence gates a fit."""
+        raise NotImplementedError
+
+    def prepare_panel(self, df: pd.DataFrame, spec: ModelSpec) -> Any:
+        """The arrays the builder reads, from a validated panel ``df``."""
+        return prepare_panel(df, spec)
+
+    def build(self, panel: Any, spec: ModelSpec) -> pm.Model:
+        """The PyMC model on ``panel`` (from :meth:`prepare_panel`)."""
+        raise NotImplementedError
+
+    # -- what a posterior holds -----------------------------------------------------------------
+
+    def critical_draws(self, draws: Draws, panel: Any) -> tuple[np.ndarray, list[str]] | None:
+        """Draws of log10 N_c, shape (draws, families), and their labels; ``None`` without."""
+        return None
+
+    def has_covariate_effects(self, panel: Any) -> bool:
+        """Whether the posterior has covariate effects ``beta`` (with this panel's covariates)."""
+        return False
+
+    def truthfulness_mean(self, x, floor, a, b, anchor, t, gamma, c=None):
+        """Mean truthfulness of family curves at ``x`` (kinds with :attr:`family_curves`)."""
+        raise BayescapeError(f"the {self.description} has no family curves")
+
+    def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
+        """Mean of every observed score under every draw, by observed variable.
+
+        Shape (draws, models), in the order the model observes them (``reasoning``, then
+        ``truthfulness``).
+        """
+        raise BayescapeError(f"the {self.description} has no reasoning and truthfulness curves")
+
+    def population(self, draws: Draws, panel: Any) -> dict[str, np.ndarray]:
+        """Draws of :attr:`new_family_population` (a new family is drawn from them)."""
+        raise BayescapeError(f"the {self.description} does not predict new families")
+
+    def new_family_truthfulness(
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        x: np.ndarray,
+        z: np.ndarray,
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Mean truthfulness of a new family at sizes ``x`` per draw, and the noise SD draws.
+
+        Parameters
+        ----------
+        draws
+            The fit's posterior draws by name.
+        panel
+            The fit's panel (benchmarks and covariate standardisation).
+        x
+            log10 sizes of the family's models; their median anchors its intercepts.
+        z
+            Its standardised covariates (``NaN`` where unknown), in ``panel.covariates`` order.
+        n_draws
+            New-family draws wanted (the hyperparameter draws are replicated to reach it).
+        rng
+            Source of the family draws.
+        """
+        raise BayescapeError(f"the {self.description} does not predict new families")
+
+
+class FamilyCurveKind(ModelKind):
+    """A phase model with one reasoning and one truthfulness curve per family."""
+
+    family_curves = True
+
+    def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
+        f = panel.family_index
+        a, b, t, gamma = (draws(v)[:, f] for v in ("a", "b", "t", "gamma"))
+        floor, m = BENCHMARKS[panel.reasoning_benchmark].floor, panel.anchor[f][None, :]
+        c = draws(self.critical_scale)[:, f] if self.critical_scale else None
+        return {
+            "reasoning": phase.reasoning_curve(panel.x[None, :], floor, a, b, m),
+            "truthfulness": self.truthfulness_mean(panel.x[None, :], floor, a, b, m, t, gamma, c),
+        }
+
+
+class RunningCoupling(FamilyCurveKind):
+    """The hierarchical running-coupling phase model (``phase``): N_c per family."""
+
+    name = "running"
+    description = "running-coupling phase model"
+    selector: ClassVar[Mapping[str, str]] = {
+        "kind": "phase",
+        "coupling": "running",
+        "pooling": "family",
+    }
+    critical_scale = "c"
+    population_scale = "mu_c"
+    population_variables = ("mu_c", "tau_c")
+    new_family_population = phase.NEW_FAMILY_POPULATION
+
+    def headline_variables(self, spec: ModelSpec) -> list[str]:
+        return ["c", "mu_c", "beta", "tau_c"]
+
+    def build(self, panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+        return phase.build_running_model(panel, spec)
+
+    def critical_draws(self, draws: Draws, panel: FamilyPanel) -> tuple[np.ndarray, list[str]]:
+        return draws("c"), list(panel.families)
+
+    def has_covariate_effects(self, panel: FamilyPanel) -> bool:
+        return len(panel.covariates) > 0
+
+    def truthfulness_mean(self, x, floor, a, b, anchor, t, gamma, c=None):
+        return phase.truthfulness_curve(x, floor, a, b, anchor, t, gamma, c)
+
+    def population(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
+        """Draws of :attr:`new_family_population`, plus ``beta`` (draws x covariates)."""
+        out = {n: draws(n) for n in self.new_family_population}
+        if self.has_covariate_effects(panel):
+            out["beta"] = draws("beta")
+        else:
+            out["beta"] = np.zeros((len(out["mu_c"]), 0))
+        return out
+
+    def new_family_truthfulness(
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        x: np.ndarray,
+        z: np.ndarray,
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        population = self.population(draws, panel)
+        rows = replicated_rows(len(population["mu_c"]), n_draws)
+        theta, _, _ = phase.new_family_draws(
+            {k: v[rows] for k, v in population.items()}, z, rng
+        )
+        d = phase.family_parameters(theta)
+        floor = BENCHMARKS[panel.reasoning_benchmark].floor
+        a, b, t, g, c = (d[v][:, None] for v in ("a", "b", "t", "gamma", "c"))
+        mu = self.truthfulness_mean(x[None, :], floor, a, b, float(np.median(x)), t, g, c)
+        return mu, population["sigma_truthfulness"][rows]
+
+
+class ConstantCoupling(FamilyCurveKind):
+    """The constant-coupling phase model (``phase_no_transition``): no transition, no N_c."""
+
+    name = "constant"
+    description = "constant-coupling (no transition) phase model"
+    selector: ClassVar[Mapping[str, str]] = {
+        "kind": "phase",
+        "coupling": "constant",
+        "pooling": "family",
+    }
+
+    def headline_variables(self, spec: ModelSpec) -> list[str]:
+        return ["gamma", "gamma_mu", "gamma_sigma"]
+
+    def build(self, panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+        return phase.build_constant_model(panel, spec)
+
+    def truthfulness_mean(self, x, floor, a, b, anchor, t, gamma, c=None):
+        return phase.constant_coupling_curve(x, floor, a, b, anchor, t, gamma)
+
+    def new_family_truthfulness(
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        x: np.ndarray,
+        z: np.ndarray,
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        population = {n: draws(n) for n in phase.CONSTANT_POPULATION}
+        d = phase.constant_family_draws(population, rng)
+        floor = BENCHMARKS[panel.reasoning_benchmark].floor
+        a, b, t, g = (d[v][:, None] for v in ("a", "b", "t", "gamma"))
+        mu = self.truthfulness_mean(x[None, :], floor, a, b, float(np.median(x)), t, g)
+        return mu, population["sigma_truthfulness"]
+
+
+class PooledQuadratic(ModelKind):
+    """The paper's pooled quadratic-vertex model (``quadratic``): one N_c, no families."""
+
+    name = "pooled"
+    description = "pooled quadratic-vertex model"
+    selector: ClassVar[Mapping[str, str]] = {"kind": "phase", "pooling": "pooled"}
+    critical_scale = "c_pooled"
+    population_scale = "c_pooled"
+    population_variables = ("c_pooled",)
+    pooled = True
+
+    def benchmarks(self, spec: ModelSpec) -> list[str]:
+        return [spec.model.get("truthfulness", "truthfulqa")]
+
+    def headline_variables(self, spec: ModelSpec) -> list[str]:
+        return ["c_pooled", "curvature", "t_vertex"]
+
+    def build(self, panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
+        return phase.build_pooled_model(panel, spec)
+
+    def critical_draws(self, draws: Draws, panel: FamilyPanel) -> tuple[np.ndarray, list[str]]:
+        return draws("c_pooled")[:, None], ["(pooled)"]
+
+    def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
+        return {"truthfulness": self._curve(draws, panel.x)}
+
+    def new_family_truthfulness(
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        x: np.ndarray,
+        z: np.ndarray,
+        n_draws: int,
+        rng: np.random.Generator,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # no families: a new family's models lie on the one pooled curve
+        return self._curve(draws, x), draws("sigma_truthfulness")
+
+    @staticmethod
+    def _curve(draws: Draws, x: np.ndarray) -> np.ndarray:
+        """:math:`h + a (x - c)^2` at sizes ``x`` for every draw: shape (draws, len(x))."""
+        c, curvature, h = (draws(v)[:, None] for v in ("c_pooled", "curvature", "t_vertex"))
+        return phase.pooled_quadratic_mean(x[None, :], c, curvature, h)
+
+
+class Dynamics(ModelKind):
+    """The sparse dynamics (ODE) model (``dynamics``): scores evolve along log10 size."""
+
+    name = "dynamics"
+    spec_kind = "dynamics"
+    description = "sparse dynamics (ODE) model"
+    selector: ClassVar[Mapping[str, str]] = {"kind": "dynamics"}
+
+    def benchmarks(self, spec: ModelSpec) -> list[str]:
+        return dynamics_states(spec)
+
+    def headline_variables(self, spec: ModelSpec) -> list[str]:
+        return dynamics_headline_variables()
+
+    def prepare_panel(self, df: pd.DataFrame, spec: ModelSpec) -> DynamicsPanel:
+        return prepare_dynamics_panel(df, spec)
+
+    def build(self, panel: DynamicsPanel, spec: ModelSpec) -> pm.Model:
+        return build_dynamics_model(panel, spec)
+
+
+def replicated_rows(n_posterior: int, n_draws: int) -> np.ndarray:
+    """Indices of posterior draws, each repeated so that there are at least ``n_draws``."""
+    return np.repeat(np.arange(n_posterior), max(1, -(-n_draws // n_posterior)))
+
+
+KINDS: dict[str, ModelKind] = {}
+"""The registered kinds by name (:func:`register_kind` adds one)."""
+
+
+def register_kind(kind: ModelKind) -> ModelKind:
+    """Add ``kind`` to the registry that :func:`model_kind` searches; returns it.
+
+    Raises
+    ------
+    SpecError
+        When another kind has the same name or the same selector.
+    """
+    for other in KINDS.values():
+        if other.name == kind.name or dict(other.selector) == dict(kind.selector):
+            raise SpecError(f"a model kind named {kind.name!r} or selected by the same keys exists")
+    KINDS[kind.name] = kind
+    return kind
+
+
+for _kind in (RunningCoupling(), ConstantCoupling(), PooledQuadratic(), Dynamics()):
+    register_kind(_kind)
+
+
+def model_kind(spec: ModelSpec) -> ModelKind:
+    """The kind a specification names by its ``[model]`` keys ``kind``, ``coupling``, ``pooling``.
+
+    Raises
+    ------
+    SpecError
+        When no registered kind matches (for example ``coupling = "linear"``): the message
+        lists the combinations that exist.
+    """
+    matching = [k for k in KINDS.values() if k.matches(spec)]
+    if len(matching) == 1:
+        return matching[0]
+    keys = {key: spec.model.get(key, _DEFAULTS.get(key)) for key in _DEFAULTS}
+    known = "; ".join(
+        ", ".join(f"{key} = {value!r}" for key, value in k.selector.items()) for k in KINDS.values()
+    )
+    raise SpecError(
+        f"{spec.path}: [model] "
+        + ", ".join(f"{key} = {value!r}" for key, value in keys.items())
+        + f" is {'no' if not matching else 'more than one'} model kind; use one of: {known}"
+    )

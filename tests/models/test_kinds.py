@@ -1,0 +1,205 @@
+"""The model-kind protocol: every spec names one kind, and each kind keeps its promises."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bayescape.models
+from bayescape.analysis import family_curves, replicated_scores
+from bayescape.data import DataWarning, load_dataset
+from bayescape.errors import SpecError
+from bayescape.models import (
+    KINDS,
+    ConstantCoupling,
+    Dynamics,
+    PooledQuadratic,
+    RunningCoupling,
+    available_models,
+    build_model,
+    headline_variables,
+    load_spec,
+    model_kind,
+    parse_spec,
+    register_kind,
+    required_benchmarks,
+)
+from bayescape.models.phase import (
+    constant_coupling_curve,
+    new_family_draws,
+    new_family_moments,
+    pooled_quadratic_mean,
+    reasoning_curve,
+)
+from positive_coupling import SPEC, PositiveCoupling
+
+SHIPPED = {
+    "phase": RunningCoupling,
+    "phase_no_transition": ConstantCoupling,
+    "quadratic": PooledQuadratic,
+    "dynamics": Dynamics,
+}
+
+
+@pytest.mark.behaviour
+def test_every_shipped_spec_maps_to_its_kind():
+    assert set(available_models()) == set(SHIPPED)
+    for name, kind in SHIPPED.items():
+        assert type(model_kind(load_spec(name))) is kind, name
+
+
+@pytest.mark.behaviour
+def test_kinds_answer_what_the_spec_switches_used_to():
+    phase, none, quad, dyn = (model_kind(load_spec(n)) for n in SHIPPED)
+    assert required_benchmarks(load_spec("phase")) == ["hellaswag", "truthfulqa"]
+    assert required_benchmarks(load_spec("quadratic")) == ["truthfulqa"]
+    assert headline_variables(load_spec("phase")) == ["c", "mu_c", "beta", "tau_c"]
+    assert headline_variables(load_spec("phase_no_transition")) == [
+        "gamma",
+        "gamma_mu",
+        "gamma_sigma",
+    ]
+    assert headline_variables(load_spec("quadratic")) == ["c_pooled", "curvature", "t_vertex"]
+    assert (phase.critical_scale, quad.critical_scale, none.critical_scale) == (
+        "c",
+        "c_pooled",
+        None,
+    )
+    assert phase.family_critical_scales and not quad.family_critical_scales
+    assert quad.pooled and not phase.pooled
+    assert phase.family_curves and none.family_curves and not quad.family_curves
+    assert (phase.spec_kind, dyn.spec_kind) == ("phase", "dynamics")
+
+
+@pytest.mark.behaviour
+@pytest.mark.parametrize("name", ["phase", "phase_no_transition", "quadratic", "dynamics"])
+def test_headline_variables_exist_in_the_built_model(name):
+    spec = load_spec(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = load_dataset("leaderboard_v1", require_benchmarks=required_benchmarks(spec))
+        model, panel = build_model(df, spec)
+    kind = model_kind(spec)
+    assert set(kind.headline_variables(spec)) <= set(model.named_vars)
+    if kind.critical_scale is not None:
+        assert kind.critical_scale in model.named_vars
+        assert kind.population_scale in model.named_vars
+    assert set(kind.new_family_population) <= set(model.named_vars)
+    assert kind.has_covariate_effects(panel) == ("beta" in model.named_vars)
+
+
+@pytest.mark.behaviour
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [('kind = "phase"', 'kind = "sde"'), ('coupling = "running"', 'coupling = "linear"')],
+)
+def test_an_unknown_kind_is_a_clear_spec_error(line, value):
+    text = load_spec("phase").text.replace(line, value, 1)
+    spec = parse_spec(text, "odd.toml")
+    with pytest.raises(SpecError, match=r"odd\.toml: \[model\] .* is no model kind; use one of"):
+        model_kind(spec)
+    with pytest.raises(SpecError, match="is no model kind"):
+        required_benchmarks(spec)
+
+
+@pytest.mark.behaviour
+def test_a_kind_is_registered_once():
+    with pytest.raises(SpecError, match="exists"):
+        register_kind(RunningCoupling())
+
+
+@pytest.mark.behaviour
+def test_models_import_no_higher_layer():
+    """data -> models -> inference -> analysis -> report -> cli: models never look up."""
+    higher = ("bayescape.inference", "bayescape.analysis", "bayescape.report", "bayescape.cli")
+    for path in Path(bayescape.models.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            assert not [n for n in names if n.startswith(higher)], (path.name, names)
+
+
+# ---------------------------------------------------------------------------------------------
+# The maths each kind owns, against independent references
+
+
+@pytest.mark.math
+def test_constant_coupling_curve_is_gamma_times_the_reasoning_gain():
+    x = np.linspace(8.0, 11.0, 7)
+    curve = constant_coupling_curve(x, 0.25, 0.3, 1.2, 9.5, 0.4, -0.3)
+    r = reasoning_curve(x, 0.25, 0.3, 1.2, 9.5)
+    np.testing.assert_allclose(curve, 0.4 - 0.3 * (r - reasoning_curve(9.5, 0.25, 0.3, 1.2, 9.5)))
+    assert constant_coupling_curve(9.5, 0.25, 0.3, 1.2, 9.5, 0.4, -0.3) == pytest.approx(0.4)
+
+
+@pytest.mark.math
+def test_pooled_quadratic_mean_has_its_vertex_at_c():
+    x = np.linspace(7.0, 12.0, 501)
+    mean = pooled_quadratic_mean(x, 9.53, 0.02, 0.31)
+    assert x[np.argmin(mean)] == pytest.approx(9.53, abs=0.01)
+    assert mean.min() == pytest.approx(0.31, abs=1e-6)
+    np.testing.assert_allclose(np.polyfit(x, mean, 2), [0.02, -2 * 0.02 * 9.53, 0.31 + 0.02 * 9.53**2])
+
+
+@pytest.mark.math
+def test_new_family_moments_integrate_out_unknown_covariates():
+    """c's SD with one covariate unknown is that of mu + beta z + tau e with z, e ~ N(0, 1)."""
+    pop = {
+        "a_mu": np.array([0.1]),
+        "a_sigma": np.array([0.5]),
+        "log_b_mu": np.array([0.2]),
+        "log_b_sigma": np.array([0.3]),
+        "t_mu": np.array([0.4]),
+        "t_sigma": np.array([0.05]),
+        "log_gamma_mu": np.array([-0.7]),
+        "log_gamma_sigma": np.array([0.4]),
+        "mu_c": np.array([9.5]),
+        "tau_c": np.array([0.5]),
+        "beta": np.array([[0.3, -0.8]]),
+    }
+    z = np.array([1.5, np.nan])
+    means, sds = new_family_moments(pop, z)
+    assert means[0, 4] == pytest.approx(9.5 + 0.3 * 1.5)
+    rng = np.random.default_rng(1)
+    simulated = 9.5 + 0.3 * 1.5 - 0.8 * rng.standard_normal(400_000) + 0.5 * rng.standard_normal(
+        400_000
+    )
+    assert sds[0, 4] == pytest.approx(simulated.std(), rel=5e-3)
+    many = {k: np.repeat(v, 200_000, axis=0) for k, v in pop.items()}
+    theta, _, _ = new_family_draws(many, z, np.random.default_rng(2))
+    assert theta[:, 4].std() == pytest.approx(sds[0, 4], rel=5e-3)
+
+
+# ---------------------------------------------------------------------------------------------
+# A new variant (docs/architecture.md): register, fit the shipped analyses around it
+
+
+@pytest.fixture
+def positive():
+    kind = register_kind(PositiveCoupling())
+    yield kind
+    del KINDS[kind.name]
+
+
+@pytest.mark.behaviour
+def test_a_registered_variant_builds_and_reuses_the_analyses(positive, make_prior_result):
+    spec = load_spec(SPEC)
+    assert model_kind(spec) is positive
+    result = make_prior_result(str(SPEC), draws=30)
+    assert result.kind is positive
+    assert set(positive.headline_variables(spec)) <= set(result.posterior.data_vars)
+    assert (result.posterior["gamma"] > 0).all()
+    curves = family_curves(result, str(result.panel.families[0]), max_draws=None)
+    assert curves.c is None and curves.truthfulness.shape == (30, 60)
+    replicates = replicated_scores(result)
+    assert set(replicates) == {"reasoning", "truthfulness"}
+    assert all(((r >= 0) & (r <= 1)).all() for r in replicates.values())
