@@ -26,7 +26,6 @@ For speed, one compiled model per worker is refitted to every simulated dataset
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -45,7 +44,7 @@ from bayescape.analysis._sensitivity import edit_prior
 from bayescape.baselines import PAPER_SEED, vertex_bootstrap
 from bayescape.data import DEFAULT_DATASET, DataWarning, data_hash, load_dataset
 from bayescape.errors import BayescapeError
-from bayescape.inference import ExecutorName, ReusableModel, Task, diagnose, run_batch
+from bayescape.inference import BatchOptions, ReusableModel, Task, diagnose
 from bayescape.models import (
     ModelSpec,
     build_model,
@@ -451,17 +450,12 @@ def calibrate(
     n_sims: int = 200,
     seed: int = 0,
     simulation_spec: ModelSpec | None = None,
-    out_dir: str | os.PathLike | None = None,
-    executor: ExecutorName = "sequential",
-    n_workers: int | None = None,
-    scheduler_address: str | None = None,
-    draws: int = 500,
-    tune: int = 500,
-    chains: int = 2,
     n_ranks: int = 99,
     n_bins: int = 10,
     bootstrap_resamples: int = 2000,
     alpha: float = 0.01,
+    batch: BatchOptions | None = None,
+    **batch_options: Any,
 ) -> Calibration:
     """Simulation-based calibration of ``model`` on the design of ``data``.
 
@@ -476,19 +470,20 @@ def calibrate(
     simulation_spec
         Draw the truths from this spec's prior instead (a mis-specification check, e.g.
         :func:`misspecified`); the fit always uses ``model``.
-    out_dir
-        One result file per simulation; rerunning with the same directory resumes.
-    executor, n_workers, scheduler_address
-        See :func:`~bayescape.inference.run_batch`.
-    draws, tune, chains
-        Sampler settings per fit (nutpie, one compiled model per worker).
     n_ranks
         :math:`L`, posterior draws kept (evenly thinned) for the ranks.
     n_bins, alpha
         Rank-histogram bins of the chi-square test, and its level.
     bootstrap_resamples
         Resamples of the paper's vertex bootstrap per simulation (0: skip).
+    batch, **batch_options
+        Where the fits run and their sampler settings (nutpie, one compiled model per
+        worker): a :class:`~bayescape.inference.BatchOptions`, or its fields as keywords
+        (``out_dir``: one result file per simulation, resumable; ``executor``,
+        ``n_workers``, ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500,
+        500, 2).
     """
+    batch = BatchOptions.resolve(batch, batch_options)
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     _population_parameter(spec)  # before any simulation: the kind must have a population N_c
     with warnings.catch_warnings():
@@ -496,9 +491,9 @@ def calibrate(
         df = load_dataset(data, require_benchmarks=required_benchmarks(spec))
     sims = simulate(simulation_spec or spec, df, n_sims, seed)
     settings = dict(
-        draws=draws,
-        tune=tune,
-        chains=chains,
+        draws=batch.draws,
+        tune=batch.tune,
+        chains=batch.chains,
         n_ranks=n_ranks,
         bootstrap_resamples=bootstrap_resamples,
     )
@@ -510,12 +505,6 @@ def calibrate(
         )
         for sim in sims
     ]
-    run = run_batch(
-        tasks,
-        out_dir,
-        executor=executor,
-        n_workers=n_workers,
-        scheduler_address=scheduler_address,
-        max_tasks_per_worker=max(n_sims, 1),  # the compiled model is the worker's to reuse
-    )
+    # the compiled model is the worker's to reuse
+    run = batch.run(tasks, max_tasks_per_worker=max(n_sims, 1))
     return summarise_calibration(list(run.results.values()), n_bins=n_bins, alpha=alpha)

@@ -19,7 +19,6 @@ best" (higher is better); its standard error is :math:`\sqrt{F}\,\mathrm{sd}(\ma
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,7 +30,7 @@ from scipy.special import logsumexp
 
 from bayescape.analysis import _predict
 from bayescape.data import DataWarning, item_column
-from bayescape.inference import ExecutorName, FitResult, Task, run_batch
+from bayescape.inference import BatchOptions, FitResult, Task
 from bayescape.models import ModelSpec, parse_spec
 from bayescape.models._likelihood import score_logpdf
 
@@ -149,23 +148,33 @@ def leave_family_out_elpd(
     results: Sequence[FitResult],
     *,
     min_models: int = 3,
-    out_dir: str | os.PathLike | None = None,
-    executor: ExecutorName = "sequential",
-    n_workers: int | None = None,
-    scheduler_address: str | None = None,
-    draws: int = 500,
-    tune: int = 500,
-    chains: int = 2,
     random_seed: int = 0,
+    batch: BatchOptions | None = None,
+    **batch_options: Any,
 ) -> pd.DataFrame:
     """Per-family elpd of each result's model, refitted without each family (>= min_models).
 
     All results must be fitted to the same data; returns one row per model and family.
+
+    Parameters
+    ----------
+    results
+        Fitted results of different models on the same data.
+    min_models
+        Leave out only families with at least this many models.
+    random_seed
+        Sampler seed of every refit.
+    batch, **batch_options
+        Where the refits run and their sampler settings: a
+        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
+        one result file per fold, resumable; ``executor``, ``n_workers``,
+        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
     """
+    batch = BatchOptions.resolve(batch, batch_options)
     data = results[0].data
     counts = data["family"].value_counts()
     families = sorted(counts[counts >= min_models].index)
-    fit_kwargs = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed)
+    fit_kwargs = batch.fit_kwargs(random_seed)
     tasks = [
         Task(
             f"{r.spec.name}-{r.spec.hash}-fold{i:03d}",
@@ -175,13 +184,7 @@ def leave_family_out_elpd(
         for r in results
         for i, f in enumerate(families)
     ]
-    run = run_batch(
-        tasks,
-        out_dir,
-        executor=executor,
-        n_workers=n_workers,
-        scheduler_address=scheduler_address,
-    )
+    run = batch.run(tasks)
     return pd.DataFrame(list(run.results.values()))
 
 
@@ -198,6 +201,9 @@ def compare(
     observe different benchmarks); leave-family-out ``elpd_lfo`` (truthfulness of held-out
     families), ``se_lfo``, ``d_elpd_lfo`` (difference to the best) and ``se_d_lfo`` (paired SE
     over families). Warns with :class:`HighParetoKWarning` when any k is high.
+
+    ``lfo_kwargs`` go to :func:`leave_family_out_elpd` (``min_models``, ``random_seed``,
+    ``batch`` or the :class:`~bayescape.inference.BatchOptions` fields as keywords).
     """
     specs: list[ModelSpec] = [r.spec for r in results]
     if len({s.hash for s in specs}) != len(specs):

@@ -16,7 +16,6 @@ of the fit plus a resampled residual (it has no reasoning curve, so only truthfu
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
 from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import BayescapeError
-from bayescape.inference import ExecutorName, Task, run_batch
+from bayescape.inference import BatchOptions, Task
 from bayescape.models import ModelSpec, load_spec, model_kind, parse_spec, required_benchmarks
 
 
@@ -140,15 +139,10 @@ def leave_one_family_out(
     min_models: int = 3,
     families: list[str] | None = None,
     condition_on_smallest: bool = False,
-    out_dir: str | os.PathLike | None = None,
-    executor: ExecutorName = "sequential",
-    n_workers: int | None = None,
-    scheduler_address: str | None = None,
-    draws: int = 500,
-    tune: int = 500,
-    chains: int = 2,
     random_seed: int = 0,
     n_draws: int = 4000,
+    batch: BatchOptions | None = None,
+    **batch_options: Any,
 ) -> LeaveFamilyOut:
     """Leave each family with ``>= min_models`` models out in turn; score its predictions.
 
@@ -163,18 +157,22 @@ def leave_one_family_out(
         Restrict to these families (default: every family with enough models).
     condition_on_smallest
         Also give each held-out family's smallest model (then not scored).
-    out_dir, executor, n_workers, scheduler_address
-        One result file per fold (resumable); see :func:`~bayescape.inference.run_batch`.
-    draws, tune, chains, random_seed
-        Sampler settings of each refit.
+    random_seed
+        Sampler seed of each refit (fold ``i`` predicts with seed ``random_seed + i``).
     n_draws
         Predictive draws per held-out family.
+    batch, **batch_options
+        Where the refits run and their sampler settings: a
+        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
+        one result file per fold, resumable; ``executor``, ``n_workers``,
+        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
 
     Warns
     -----
     RefitDiagnosticsWarning
         When a refit fails the diagnostics gate (``fit_ok`` is False in ``models``).
     """
+    batch = BatchOptions.resolve(batch, batch_options)
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
@@ -184,7 +182,7 @@ def leave_one_family_out(
     chosen = eligible if families is None else [f for f in families if f in eligible]
     if not chosen:
         raise BayescapeError(f"no family has >= {min_models} models to leave out")
-    fit_kwargs = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed)
+    fit_kwargs = batch.fit_kwargs(random_seed)
     tasks = [
         Task(
             f"fold{i:03d}",
@@ -201,13 +199,7 @@ def leave_one_family_out(
         )
         for i, family in enumerate(chosen)
     ]
-    run = run_batch(
-        tasks,
-        out_dir,
-        executor=executor,
-        n_workers=n_workers,
-        scheduler_address=scheduler_address,
-    )
+    run = batch.run(tasks)
     models = pd.DataFrame([row for rows in run.results.values() for row in rows])
     _warn_failed_refits(models)
     return LeaveFamilyOut(

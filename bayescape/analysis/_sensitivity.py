@@ -7,18 +7,18 @@ through the prior (see docs/models/phase.md); this is where their numbers move.
 
 from __future__ import annotations
 
-import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import SpecError
-from bayescape.inference import ExecutorName, FitResult, Task, run_batch
+from bayescape.inference import BatchOptions, FitResult, Task
 from bayescape.models import ModelSpec, load_spec, parse_spec, required_benchmarks
 
 SCALES: tuple[float, ...] = (0.5, 2.0)
@@ -114,16 +114,26 @@ def prior_sensitivity(
     data: str | Path | pd.DataFrame = DEFAULT_DATASET,
     *,
     scales: Sequence[float] = SCALES,
-    out_dir: str | os.PathLike | None = None,
-    executor: ExecutorName = "sequential",
-    n_workers: int | None = None,
-    scheduler_address: str | None = None,
-    draws: int = 500,
-    tune: int = 500,
-    chains: int = 2,
     random_seed: int = 0,
+    batch: BatchOptions | None = None,
+    **batch_options: Any,
 ) -> pd.DataFrame:
     """Refit with every prior SD scaled by each factor; how far each headline number moves.
+
+    Parameters
+    ----------
+    model, data
+        The model and the dataset.
+    scales
+        Factors on every prior scale (:func:`scale_prior_sds`); the spec as written is the
+        baseline.
+    random_seed
+        Sampler seed of every refit.
+    batch, **batch_options
+        Where the refits run and their sampler settings: a
+        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
+        one result file per refit, resumable; ``executor``, ``n_workers``,
+        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
 
     Returns
     -------
@@ -134,12 +144,13 @@ def prior_sensitivity(
         baseline posterior SDs where known (``max_shift_sd``). Sorted by ``max_shift``.
     """
 
+    batch = BatchOptions.resolve(batch, batch_options)
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
         df = load_dataset(data, require_benchmarks=required_benchmarks(spec))
     variants = {"baseline": spec, **{f"x{s:g}": scale_prior_sds(spec, s) for s in scales}}
-    fit_kwargs = dict(draws=draws, tune=tune, chains=chains, random_seed=random_seed)
+    fit_kwargs = batch.fit_kwargs(random_seed)
     tasks = [
         Task(
             label.replace(".", "_"),
@@ -148,13 +159,7 @@ def prior_sensitivity(
         )
         for label, v in variants.items()
     ]
-    run = run_batch(
-        tasks,
-        out_dir,
-        executor=executor,
-        n_workers=n_workers,
-        scheduler_address=scheduler_address,
-    )
+    run = batch.run(tasks)
     by_label = {label: run.results[label.replace(".", "_")] for label in variants}
     base = by_label["baseline"]
     rows = []

@@ -8,9 +8,13 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bayescape._config import EXECUTORS
 from bayescape.cli import _options as opt
+
+if TYPE_CHECKING:
+    from bayescape.inference import BatchOptions
 
 
 def _executor_options(p: argparse.ArgumentParser) -> None:
@@ -27,8 +31,12 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chains", type=opt.positive_int, default=2, help="chains per fit")
 
 
-def _batch_kwargs(args: argparse.Namespace) -> dict:
-    return dict(
+def _batch_options(args: argparse.Namespace) -> BatchOptions:
+    """The :class:`~bayescape.inference.BatchOptions` of the executor flags and ``--out``."""
+    from bayescape.inference import BatchOptions
+
+    return BatchOptions(
+        out_dir=args.out,
         executor=args.executor,
         n_workers=args.workers,
         scheduler_address=args.scheduler,
@@ -123,8 +131,7 @@ def _calibrate(args: argparse.Namespace) -> int:
         n_sims=args.n_sims,
         seed=args.seed,
         simulation_spec=misspecified(spec) if args.misspecified else None,
-        out_dir=args.out,
-        **_batch_kwargs(args),
+        batch=_batch_options(args),
     )
     print(cal.describe())
     if args.out is not None:
@@ -169,9 +176,8 @@ def _lofo(args: argparse.Namespace) -> int:
             data,
             families=args.family,
             condition_on_smallest=args.smallest,
-            out_dir=args.out,
             random_seed=args.seed,
-            **_batch_kwargs(args),
+            batch=_batch_options(args),
         )
     print(out.families.to_string(index=False))
     print()
@@ -194,9 +200,7 @@ def _compare(args: argparse.Namespace) -> int:
     from bayescape.analysis import compare, load
 
     results = [load(p) for p in args.results]
-    kwargs = {} if args.no_lfo else dict(out_dir=args.out, random_seed=args.seed)
-    if not args.no_lfo:
-        kwargs.update(_batch_kwargs(args))
+    kwargs = {} if args.no_lfo else dict(random_seed=args.seed, batch=_batch_options(args))
     table = compare(results, leave_family_out=not args.no_lfo, **kwargs)
     print(table.to_string(index=False))
     return 0
@@ -210,9 +214,8 @@ def _sensitivity(args: argparse.Namespace) -> int:
         args.model,
         args.data,
         scales=scales,
-        out_dir=args.out,
         random_seed=args.seed,
-        **_batch_kwargs(args),
+        batch=_batch_options(args),
     )
     print(table.to_string(index=False))
     return 0

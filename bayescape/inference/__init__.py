@@ -2,6 +2,7 @@
 
 from bayescape.inference._batch import (
     EXECUTORS,
+    BatchOptions,
     BatchRun,
     ExecutorName,
     ReusableModel,
@@ -20,6 +21,7 @@ __all__ = [
     "EXECUTORS",
     "RHAT_MAX",
     "SAMPLERS",
+    "BatchOptions",
     "BatchRun",
     "Diagnostics",
     "ExecutorName",

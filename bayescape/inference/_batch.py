@@ -15,8 +15,10 @@ tasks, so compiled code cannot pile up (the prototype ran out of memory maps wit
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import multiprocessing
+import numbers
 import os
 import pickle
 import re
@@ -303,6 +305,81 @@ def run_batch(
             f"rerun to retry). First, {first}:\n{failures[first]}"
         )
     return run
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """Where a batch of refits runs, and each refit's sampler settings.
+
+    The studies that refit a model many times (:func:`~bayescape.analysis.calibrate`,
+    :func:`~bayescape.analysis.leave_one_family_out`, :func:`~bayescape.analysis.compare`,
+    :func:`~bayescape.analysis.prior_sensitivity`) take one of these as ``batch=``, or its
+    fields as keywords.
+
+    Attributes
+    ----------
+    out_dir
+        One result file per task; reusing a directory resumes (``None``: a temporary one).
+    executor, n_workers, scheduler_address
+        Where the tasks run (see :func:`run_batch`).
+    draws, tune, chains
+        Sampler settings of every refit (per chain).
+    """
+
+    out_dir: str | os.PathLike | None = None
+    executor: ExecutorName = "sequential"
+    n_workers: int | None = None
+    scheduler_address: str | None = None
+    draws: int = 500
+    tune: int = 500
+    chains: int = 2
+
+    def __post_init__(self) -> None:
+        if self.executor not in _RUNNERS:
+            raise BayescapeError(
+                f"unknown executor {self.executor!r}; choose one of {', '.join(EXECUTORS)}"
+            )
+        for name in ("draws", "tune", "chains"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
+                raise BayescapeError(f"{name} must be a positive integer, got {value!r}")
+
+    @classmethod
+    def resolve(cls, batch: BatchOptions | None, options: Mapping[str, Any]) -> BatchOptions:
+        """``batch``, or the options given as keywords (``draws=200, executor="local"``).
+
+        Raises
+        ------
+        BayescapeError
+            When both are given, or a keyword is not a field of :class:`BatchOptions`.
+        """
+        fields = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(options) - set(fields))
+        if unknown:
+            raise BayescapeError(
+                f"unknown batch option(s) {', '.join(unknown)}; use {', '.join(fields)}"
+            )
+        if batch is not None and options:
+            raise BayescapeError(
+                f"give batch=BatchOptions(...) or the options as keywords, not both "
+                f"({', '.join(sorted(options))})"
+            )
+        return batch if batch is not None else cls(**options)
+
+    def fit_kwargs(self, random_seed: int) -> dict[str, int]:
+        """Keyword arguments of one refit: ``draws``, ``tune``, ``chains``, ``random_seed``."""
+        return dict(draws=self.draws, tune=self.tune, chains=self.chains, random_seed=random_seed)
+
+    def run(self, tasks: Iterable[Task], **kwargs: Any) -> BatchRun:
+        """:func:`run_batch` of ``tasks`` with these options (``kwargs``: its other arguments)."""
+        return run_batch(
+            tasks,
+            self.out_dir,
+            executor=self.executor,
+            n_workers=self.n_workers,
+            scheduler_address=self.scheduler_address,
+            **kwargs,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
