@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bayescape.errors import BayescapeError
-from bayescape.inference import Task, load_results, run_batch
+from bayescape.inference import BatchOptions, Task, load_results, run_batch
 
 PROBE = textwrap.dedent(
     """
@@ -201,3 +201,28 @@ def test_reusable_model_gives_the_draws_of_a_fresh_compile():
     np.testing.assert_allclose(
         reused.posterior["c_pooled"].values, fresh.posterior["c_pooled"].values
     )
+
+
+@pytest.mark.behaviour
+def test_batch_options_from_keywords_or_an_object_not_both(tmp_path):
+    assert BatchOptions.resolve(None, {}) == BatchOptions()
+    given = BatchOptions(out_dir=tmp_path, draws=50, chains=1)
+    assert BatchOptions.resolve(given, {}) is given
+    assert BatchOptions.resolve(None, {"draws": 50, "chains": 1, "out_dir": tmp_path}) == given
+    assert given.fit_kwargs(7) == {"draws": 50, "tune": 500, "chains": 1, "random_seed": 7}
+    with pytest.raises(BayescapeError, match="not both"):
+        BatchOptions.resolve(given, {"draws": 10})
+    with pytest.raises(BayescapeError, match="unknown batch option.*drawz; use out_dir"):
+        BatchOptions.resolve(None, {"drawz": 10})
+    with pytest.raises(BayescapeError, match="unknown executor 'slurm'"):
+        BatchOptions(executor="slurm")
+    with pytest.raises(BayescapeError, match="draws must be a positive integer, got 0"):
+        BatchOptions(draws=0)
+
+
+@pytest.mark.behaviour
+def test_batch_options_run_the_batch_where_they_say(tmp_path):
+    options = BatchOptions(out_dir=tmp_path / "out")
+    run = options.run([Task("a", abs, {"x": -2})])
+    assert run.results == {"a": 2}
+    assert (tmp_path / "out" / "a.pkl").exists()
