@@ -223,6 +223,6 @@ def test_batch_options_from_keywords_or_an_object_not_both(tmp_path):
 @pytest.mark.behaviour
 def test_batch_options_run_the_batch_where_they_say(tmp_path):
     options = BatchOptions(out_dir=tmp_path / "out")
-    run = options.run([Task("a", abs, {"x": -2})])
-    assert run.results == {"a": 2}
+    run = options.run([Task("a", dict, {"x": -2})])
+    assert run.results == {"a": {"x": -2}}
     assert (tmp_path / "out" / "a.pkl").exists()
