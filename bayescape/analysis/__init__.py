@@ -33,20 +33,16 @@ from bayescape.analysis._dynamics import (
 from bayescape.analysis._dynamics_lofo import ImportanceLeaveFamilyOut, leave_family_out_is
 from bayescape.analysis._intervals import eti
 from bayescape.analysis._lofo import LeaveFamilyOut, leave_one_family_out
-from bayescape.analysis._predict import (
+from bayescape.analysis._curves import (
     FamilyCurves,
-    FamilyPrediction,
-    ModelDiagnosis,
-    NewFamily,
-    diagnose_model,
     family_curves,
-    family_from_rows,
-    predict_family,
     prior_predictive_scores,
-    read_family,
     replicated_scores,
-    weighted_quantile,
 )
+from bayescape.analysis._diagnose import ModelDiagnosis, diagnose_model
+from bayescape.analysis._importance import weighted_quantile
+from bayescape.analysis._new_family import NewFamily, family_from_rows, read_family
+from bayescape.analysis._predict import FamilyPrediction, predict_family
 from bayescape.analysis._result import Result, fit, load
 from bayescape.analysis._scoring import crps_from_draws
 from bayescape.analysis._sensitivity import edit_prior, prior_sensitivity, scale_prior_sds

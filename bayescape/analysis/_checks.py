@@ -18,7 +18,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
-from bayescape.analysis._predict import replicated_scores, score_likelihoods
+from bayescape.analysis._curves import replicated_scores, score_likelihoods
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.inference import FitResult
 from bayescape.models import ModelSpec, build_model, load_spec, model_kind, required_benchmarks

@@ -28,7 +28,7 @@ import pandas as pd
 import xarray as xr
 from scipy.special import logsumexp
 
-from bayescape.analysis import _predict
+from bayescape.analysis._new_family import family_from_rows, standardised_covariates
 from bayescape.data import DataWarning, item_column
 from bayescape.inference import BatchOptions, FitResult, Task
 from bayescape.models import ModelSpec, parse_spec
@@ -104,8 +104,8 @@ def _truthfulness_draws(
     """
     kind = fit.kind
     x = np.log10(rows["params"].to_numpy(dtype=float))
-    new = _predict.family_from_rows(rows.drop(columns=kind.benchmarks(fit.spec), errors="ignore"))
-    z, _, _ = _predict.standardised_covariates(fit, new)
+    new = family_from_rows(rows.drop(columns=kind.benchmarks(fit.spec), errors="ignore"))
+    z, _, _ = standardised_covariates(fit, new)
     rng = np.random.default_rng(seed)
     return kind.new_family_truthfulness(fit.draws, fit.panel, x, z, n_draws, rng)
 

@@ -26,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from bayescape._repr import compact_repr
-from bayescape.analysis import _predict
+from bayescape.analysis._importance import MIN_ESS, simulate_family
+from bayescape.analysis._new_family import family_from_rows
 from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
 from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
@@ -68,8 +69,8 @@ def lofo_fold(
         described = rows.copy()
         # only the given model keeps its scores: nothing measured on a scored model can leak in
         described.loc[len(given) :, [reasoning, truthfulness]] = np.nan
-        new = _predict.family_from_rows(described, name=family)
-        sim = _predict._simulate(result, new, sizes, n_draws, _predict._MIN_ESS, seed)
+        new = family_from_rows(described, name=family)
+        sim = simulate_family(result, new, sizes, n_draws, MIN_ESS, seed)
         for bench, column, draws in (
             ("reasoning", reasoning, sim.reasoning),
             ("truthfulness", truthfulness, sim.truthfulness),

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from bayescape.analysis import _critical, _dynamics, _predict
+from bayescape.analysis import _critical, _dynamics, _new_family, _predict
 from bayescape.analysis._checks import add_predictive_groups
 from bayescape.data import DEFAULT_DATASET
 from bayescape.errors import BayescapeError
@@ -47,7 +47,7 @@ class Result(FitResult):
 
     def predict_family(
         self,
-        family: str | _predict.NewFamily | Mapping[str, float] | None = None,
+        family: str | _new_family.NewFamily | Mapping[str, float] | None = None,
         sizes: Sequence[float] | None = None,
         *,
         data: str | Path | pd.DataFrame | None = None,
@@ -83,7 +83,7 @@ class Result(FitResult):
                 "a NewFamily (covariates and any measured models)"
             )
         if isinstance(family, str):
-            family, measured_sizes = _predict.held_out_family(self, family, data)
+            family, measured_sizes = _new_family.held_out_family(self, family, data)
             sizes = measured_sizes if sizes is None else sizes
         if sizes is None:
             sizes = (1e9, 7e9, 70e9)

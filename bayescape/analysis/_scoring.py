@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bayescape.analysis import _predict
+from bayescape.analysis._importance import weighted_quantile
 from bayescape.baselines import bootstrap_coefficients
 
 
@@ -36,7 +36,7 @@ def crps_from_draws(draws: np.ndarray, observed: float, weights: np.ndarray | No
 
 
 def score_draws(draws: np.ndarray, weights: np.ndarray, observed: float) -> dict[str, float]:
-    q = _predict.weighted_quantile(draws, weights, [0.05, 0.25, 0.5, 0.75, 0.95])
+    q = weighted_quantile(draws, weights, [0.05, 0.25, 0.5, 0.75, 0.95])
     return {
         "median": float(q[2]),
         "low_90": float(q[0]),

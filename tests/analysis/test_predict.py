@@ -25,7 +25,7 @@ from bayescape.analysis import (
     replicated_scores,
     weighted_quantile,
 )
-from bayescape.analysis._predict import new_family_covariates
+from bayescape.analysis._new_family import new_family_covariates
 from bayescape.data import BENCHMARKS, DataWarning, load_dataset
 from bayescape.errors import BayescapeError
 from bayescape.models import build_model, load_spec

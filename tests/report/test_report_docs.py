@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bayescape.analysis import read_family
-from bayescape.analysis._predict import new_family_covariates
+from bayescape.analysis._new_family import new_family_covariates
 from bayescape.cli import build_parser
 from bayescape.report import render_macros
 
