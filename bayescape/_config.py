@@ -5,3 +5,19 @@ SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
 
 EXECUTORS: tuple[str, ...] = ("sequential", "local", "dask")
 """Where the batch commands run their fits (:func:`bayescape.inference.run_batch`)."""
+
+TABLES: tuple[str, ...] = ("critical-scales", "covariates", "phases", "diagnostics")
+"""Tables of a result (``bayescape table --what``, :func:`bayescape.report.render_table`)."""
+
+TABLE_FORMATS: tuple[str, ...] = ("latex", "markdown", "csv", "json")
+"""Output formats of a table (``bayescape table --format``)."""
+
+FIGURE_NAMES: dict[str, tuple[str, ...]] = {
+    "phase": ("phase-diagram", "coupling", "forest", "ppc", "prior"),
+    "dynamics": ("trajectories", "inclusion", "eigenvalues"),
+}
+"""Figure kinds of each builder family (a model kind's ``spec_kind``; ``bayescape plot --kind``);
+:data:`bayescape.report.FIGURES` and ``DYNAMICS_FIGURES`` draw them."""
+
+FIGURE_FORMATS: tuple[str, ...] = ("png", "pdf", "svg")
+"""File types a figure is saved as."""

@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from bayescape._config import FIGURE_NAMES, TABLE_FORMATS, TABLES
 from bayescape.cli import _options as opt
 from bayescape.cli._predictions import diagnosis_lines, prediction_lines
 from bayescape.cli._terminal import print_json
@@ -19,11 +20,9 @@ from bayescape.data import BENCHMARKS
 from bayescape.data._checks import score_problem, size_problem
 from bayescape.errors import BayescapeError
 
-_TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
-_FORMATS = ("latex", "markdown", "csv", "json")
-_FIGURES = ("phase-diagram", "coupling", "forest", "ppc", "prior")
-_DYNAMICS_FIGURES = ("trajectories", "inclusion", "eigenvalues")
-_PLOTS = _FIGURES + _DYNAMICS_FIGURES
+_FIGURES = FIGURE_NAMES["phase"]
+_DYNAMICS_FIGURES = FIGURE_NAMES["dynamics"]
+_PLOTS = tuple(name for names in FIGURE_NAMES.values() for name in names)
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
@@ -40,13 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--what",
         default="critical-scales",
-        metavar="|".join(_TABLES),
+        metavar="|".join(TABLES),
         help="which table (default critical-scales)",
     )
     p.add_argument(
         "--format",
         default="markdown",
-        metavar="|".join(_FORMATS),
+        metavar="|".join(TABLE_FORMATS),
         help="output format (default markdown)",
     )
     p.add_argument("--caption", default=None, help="LaTeX caption (wraps a table float)")
@@ -315,8 +314,8 @@ def _emit(text: str, out: str | None) -> None:
 def _table(args: argparse.Namespace) -> int:
     from bayescape.report import render_table
 
-    what = _choice(args.what, _TABLES, "--what")
-    fmt = _choice(args.format, _FORMATS, "--format")
+    what = _choice(args.what, TABLES, "--what")
+    fmt = _choice(args.format, TABLE_FORMATS, "--format")
     result = _load(args.result)
     _warn_if_failed(result, args.result)
     text = render_table(
@@ -366,9 +365,9 @@ def _plot(args: argparse.Namespace) -> int:
         options["draws"] = args.prior_draws
     result = _load(args.result)
     fitted = result.kind.spec_kind
-    wanted = "dynamics" if kind in _DYNAMICS_FIGURES else "phase"
+    wanted = next(family for family, names in FIGURE_NAMES.items() if kind in names)
     if fitted != wanted:
-        fits = _DYNAMICS_FIGURES if fitted == "dynamics" else _FIGURES
+        fits = FIGURE_NAMES[fitted]
         raise BayescapeError(
             f"--kind {kind} is a figure of a {wanted} model, but {args.result} holds a "
             f"{fitted} model ({result.spec.name!r}); use one of {', '.join(fits)}"
@@ -391,7 +390,7 @@ def _report(args: argparse.Namespace) -> int:
     figures = None  # every figure of the fit's model kind (phase or dynamics)
     if args.figure:
         figures = tuple(
-            _choice(k, (*_FIGURES, *_DYNAMICS_FIGURES), "--figure") for k in args.figure
+            _choice(k, _PLOTS, "--figure") for k in args.figure
         )
     elif args.no_prior and result.kind.spec_kind != "dynamics":
         figures = tuple(FIGURES)

@@ -41,6 +41,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from bayescape import _config
 from bayescape.analysis import (
     Result,
     family_curves,
@@ -463,7 +464,7 @@ FIGURES: dict[str, Callable[..., tuple[Figure, object]]] = {
 }
 """Figure kinds by name (``bayescape plot --kind``)."""
 
-FIGURE_FORMATS = ("png", "pdf", "svg")
+FIGURE_FORMATS = _config.FIGURE_FORMATS
 """File types :func:`save_figure` writes."""
 
 

@@ -29,15 +29,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from bayescape import _config
 from bayescape.analysis import Result
 from bayescape.data import data_hash
 from bayescape.errors import BayescapeError
 from bayescape.report._format import exact, fixed, latex_escape, significant
 
-TABLES = ("critical-scales", "covariates", "phases", "diagnostics")
+TABLES = _config.TABLES
 """Tables :func:`render_table` makes."""
 
-FORMATS = ("latex", "markdown", "csv", "json")
+FORMATS = _config.TABLE_FORMATS
 """Output formats of :func:`render_table`."""
 
 COVARIATE_LABELS = {

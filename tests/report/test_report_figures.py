@@ -194,3 +194,20 @@ def test_figure_errors(result):
     assert "90%" in ax.get_title()
     _, axes = posterior_predictive_plot(result, prob=0.5)
     assert len(axes) == 2
+
+
+@pytest.mark.behaviour
+def test_the_cli_names_the_figures_and_tables_the_report_makes():
+    """The CLI reads its choices from bayescape._config (no heavy import): the same names."""
+    from bayescape import _config
+    from bayescape.report import DYNAMICS_FIGURES, FIGURE_FORMATS, FIGURES, FORMATS, TABLES
+    from bayescape.report._html import FIGURES_BY_KIND
+
+    assert tuple(FIGURES) == _config.FIGURE_NAMES["phase"]
+    assert tuple(DYNAMICS_FIGURES) == _config.FIGURE_NAMES["dynamics"]
+    assert {k: tuple(v) for k, v in FIGURES_BY_KIND.items()} == _config.FIGURE_NAMES
+    assert (TABLES, FORMATS, FIGURE_FORMATS) == (
+        _config.TABLES,
+        _config.TABLE_FORMATS,
+        _config.FIGURE_FORMATS,
+    )
