@@ -18,6 +18,7 @@ import pandas as pd
 import pymc as pm
 import xarray as xr
 
+from bayescape._draws import flatten_chains
 from bayescape.analysis._curves import replicated_scores, score_likelihoods
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.inference import FitResult
@@ -184,8 +185,7 @@ def posterior_predictive_draws(fit: FitResult) -> dict[str, np.ndarray]:
     if "posterior_predictive" in fit.idata.children:
         pp = fit.idata["posterior_predictive"].ds
         return {
-            name: pp[name].stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
-            for name in pp.data_vars
+            name: flatten_chains(pp[name]) for name in pp.data_vars
         }
     return replicated_scores(fit, _fit_seed(fit))
 

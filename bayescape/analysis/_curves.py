@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayescape._draws import flatten_chains
 from bayescape._repr import compact_repr
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError
@@ -210,7 +211,5 @@ def prior_predictive_scores(
         logger.setLevel(level)
     pp = tree["prior_predictive"].ds
     return {
-        k: pp[k].stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
-        for k in ("reasoning", "truthfulness")
-        if k in pp
+        k: flatten_chains(pp[k]) for k in ("reasoning", "truthfulness") if k in pp
     }

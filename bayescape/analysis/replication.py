@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayescape._draws import flatten_chains
 from bayescape import baselines as bl
 from bayescape.analysis._intervals import eti
 from bayescape.data import DataWarning, load_dataset, load_table
@@ -261,7 +262,7 @@ def critical_scales_from_posterior(
     if "posterior" not in idata.children or variable not in idata["posterior"].ds:
         raise ValueError(f"the result has no posterior variable {variable!r} (log10 N_c)")
     da = idata["posterior"].ds[variable]
-    flat = da.stack(sample=("chain", "draw")).transpose("sample", ...).values
+    flat = flatten_chains(da)
 
     if "family" in da.dims:
         rows = []

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from bayescape._draws import flatten_chains
 from bayescape.data import DataWarning, data_hash, load_dataset
 from bayescape.errors import BayescapeError, ResultMismatchError
 from bayescape.inference._diagnostics import Diagnostics, diagnose
@@ -99,8 +100,7 @@ class FitResult:
 
     def draws(self, name: str) -> np.ndarray:
         """Posterior draws of ``name`` with chains flattened: shape (chains x draws, ...)."""
-        da = self.posterior[name]
-        return da.stack(sample=("chain", "draw")).transpose("sample", ...).to_numpy()
+        return flatten_chains(self.posterior[name])
 
     def family_rows(self, family: str, data: pd.DataFrame | str | None = None) -> pd.DataFrame:
         """Rows of ``family`` in ``data`` (default: the fit's dataset, reloaded from its source).

@@ -40,6 +40,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from bayescape._draws import flatten_chains
 from bayescape.errors import BayescapeError, DataValidationError
 
 GPQA_DIAMOND_ITEMS = 198
@@ -197,11 +198,6 @@ def _constant(idata: xr.DataTree, name: str) -> np.ndarray:
     return np.asarray(idata["constant_data"].ds[name].values)
 
 
-def _flat(da: xr.DataArray) -> np.ndarray:
-    """Stack chain and draw into one leading axis."""
-    return da.stack(sample=("chain", "draw")).transpose("sample", ...).values
-
-
 def _interval(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not 0 < prob < 1:
         raise ValueError(f"prob must be in (0, 1), not {prob}")
@@ -255,9 +251,9 @@ def frontier_population_line(
         :math:`\tau_\beta`.
     """
     return {
-        "slope": _summary(_flat(_posterior(idata, "slope_mu")), prob),
-        "intercept": _summary(_flat(_posterior(idata, "intercept_at_zero")), prob),
-        "slope_spread": _summary(_flat(_posterior(idata, "slope_tau")), prob),
+        "slope": _summary(flatten_chains(_posterior(idata, "slope_mu")), prob),
+        "intercept": _summary(flatten_chains(_posterior(idata, "intercept_at_zero")), prob),
+        "slope_spread": _summary(flatten_chains(_posterior(idata, "slope_tau")), prob),
     }
 
 
@@ -277,7 +273,7 @@ def frontier_lab_slopes(idata: xr.DataTree, *, prob: float = 0.95) -> pd.DataFra
         ``lab``, ``slope_median``, ``slope_low``, ``slope_high``, ``slope_sd``.
     """
     da = _posterior(idata, "slope")
-    draws = _flat(da)
+    draws = flatten_chains(da)
     med, lo, hi = _interval(draws, prob)
     return pd.DataFrame(
         {
@@ -310,8 +306,8 @@ def frontier_residuals(idata: xr.DataTree, *, prob: float = 0.95) -> pd.DataFram
     res = _posterior(idata, "lab_residual")
     labs = [str(v) for v in _posterior(idata, "slope")["lab"].values]
     lab_index = _constant(idata, "lab_index").astype(int)
-    h_med, h_lo, h_hi = _interval(_flat(h), prob)
-    r_med, r_lo, r_hi = _interval(_flat(res), prob)
+    h_med, h_lo, h_hi = _interval(flatten_chains(h), prob)
+    r_med, r_lo, r_hi = _interval(flatten_chains(res), prob)
     return pd.DataFrame(
         {
             "model": [str(v) for v in h["model"].values],
@@ -452,9 +448,9 @@ def frontier_correlation(
     draws = predictive_correlation_draws(
         _constant(idata, "swe_centred").astype(float),
         _constant(idata, "lab_index").astype(int),
-        _flat(_posterior(idata, "intercept")),
-        _flat(_posterior(idata, "slope")),
-        _flat(_posterior(idata, "sigma")),
+        flatten_chains(_posterior(idata, "intercept")),
+        flatten_chains(_posterior(idata, "slope")),
+        flatten_chains(_posterior(idata, "sigma")),
         float(_constant(idata, "inverse_items")),
         np.random.default_rng(seed),
     )
