@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-import bayescape.models
 from bayescape.analysis import family_curves, replicated_scores
 from bayescape.data import DataWarning, load_dataset
 from bayescape.errors import SpecError
@@ -110,22 +107,6 @@ def test_an_unknown_kind_is_a_clear_spec_error(line, value):
 def test_a_kind_is_registered_once():
     with pytest.raises(SpecError, match="exists"):
         register_kind(RunningCoupling())
-
-
-@pytest.mark.behaviour
-def test_models_import_no_higher_layer():
-    """data -> models -> inference -> analysis -> report -> cli: models never look up."""
-    higher = ("bayescape.inference", "bayescape.analysis", "bayescape.report", "bayescape.cli")
-    for path in Path(bayescape.models.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [a.name for a in node.names]
-                if isinstance(node, ast.Import)
-                else []
-            )
-            assert not [n for n in names if n.startswith(higher)], (path.name, names)
 
 
 # ---------------------------------------------------------------------------------------------
