@@ -21,6 +21,13 @@ from bayescape.analysis._critical import (
     phase_probabilities,
     population_critical_scale,
 )
+from bayescape.analysis._curves import (
+    FamilyCurves,
+    family_curves,
+    prior_predictive_scores,
+    replicated_scores,
+)
+from bayescape.analysis._diagnose import ModelDiagnosis, diagnose_model
 from bayescape.analysis._dynamics import (
     fitted_equations,
     jacobian_eigenvalues,
@@ -31,16 +38,9 @@ from bayescape.analysis._dynamics import (
     trajectory_coupling,
 )
 from bayescape.analysis._dynamics_lofo import ImportanceLeaveFamilyOut, leave_family_out_is
+from bayescape.analysis._importance import weighted_quantile
 from bayescape.analysis._intervals import eti
 from bayescape.analysis._lofo import LeaveFamilyOut, leave_one_family_out
-from bayescape.analysis._curves import (
-    FamilyCurves,
-    family_curves,
-    prior_predictive_scores,
-    replicated_scores,
-)
-from bayescape.analysis._diagnose import ModelDiagnosis, diagnose_model
-from bayescape.analysis._importance import weighted_quantile
 from bayescape.analysis._new_family import NewFamily, family_from_rows, read_family
 from bayescape.analysis._predict import FamilyPrediction, predict_family
 from bayescape.analysis._result import Result, fit, load

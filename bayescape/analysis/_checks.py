@@ -184,9 +184,7 @@ def posterior_predictive_draws(fit: FitResult) -> dict[str, np.ndarray]:
     """
     if "posterior_predictive" in fit.idata.children:
         pp = fit.idata["posterior_predictive"].ds
-        return {
-            name: flatten_chains(pp[name]) for name in pp.data_vars
-        }
+        return {name: flatten_chains(pp[name]) for name in pp.data_vars}
     return replicated_scores(fit, _fit_seed(fit))
 
 

@@ -47,7 +47,6 @@ def reasoning_floor(fit: FitResult) -> float:
     return BENCHMARKS[fit.panel.reasoning_benchmark].floor
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Curves of fitted families (figures, checks)
 
@@ -210,6 +209,4 @@ def prior_predictive_scores(
     finally:
         logger.setLevel(level)
     pp = tree["prior_predictive"].ds
-    return {
-        k: flatten_chains(pp[k]) for k in ("reasoning", "truthfulness") if k in pp
-    }
+    return {k: flatten_chains(pp[k]) for k in ("reasoning", "truthfulness") if k in pp}

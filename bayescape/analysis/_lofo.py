@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 
 from bayescape._repr import compact_repr
+from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
 from bayescape.analysis._importance import MIN_ESS, simulate_family
 from bayescape.analysis._new_family import family_from_rows
-from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
 from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import BayescapeError

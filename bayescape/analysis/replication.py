@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from bayescape._draws import flatten_chains
 from bayescape import baselines as bl
+from bayescape._draws import flatten_chains
 from bayescape.analysis._intervals import eti
 from bayescape.data import DataWarning, load_dataset, load_table
 

@@ -389,9 +389,7 @@ def _report(args: argparse.Namespace) -> int:
     _warn_if_failed(result, args.result)
     figures = None  # every figure of the fit's model kind (phase or dynamics)
     if args.figure:
-        figures = tuple(
-            _choice(k, _PLOTS, "--figure") for k in args.figure
-        )
+        figures = tuple(_choice(k, _PLOTS, "--figure") for k in args.figure)
     elif args.no_prior and result.kind.spec_kind != "dynamics":
         figures = tuple(FIGURES)
     if figures is not None and args.no_prior:

@@ -38,9 +38,7 @@ def headline_variables(spec: ModelSpec) -> list[str]:
     return model_kind(spec).headline_variables(spec)
 
 
-def build_model(
-    df: pd.DataFrame, spec: ModelSpec
-) -> tuple[pm.Model, FamilyPanel | DynamicsPanel]:
+def build_model(df: pd.DataFrame, spec: ModelSpec) -> tuple[pm.Model, FamilyPanel | DynamicsPanel]:
     """Build the PyMC model that ``spec`` names, on a validated panel ``df``.
 
     Returns the model and its panel (a :class:`DynamicsPanel` for ``kind = "dynamics"``).

@@ -109,7 +109,10 @@ class ModelKind:
 
     def benchmarks(self, spec: ModelSpec) -> list[str]:
         """Benchmarks the model reads (every model of the data must have them scored)."""
-        return [spec.model.get("reasoning", "hellaswag"), spec.model.get("truthfulness", "truthfulqa")]
+        return [
+            spec.model.get("reasoning", "hellaswag"),
+            spec.model.get("truthfulness", "truthfulqa"),
+        ]
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
         """Parameters whose convergence gates a fit."""
@@ -244,9 +247,7 @@ class RunningCoupling(FamilyCurveKind):
     ) -> tuple[np.ndarray, np.ndarray]:
         population = self.population(draws, panel)
         rows = replicated_rows(len(population["mu_c"]), n_draws)
-        theta, _, _ = phase.new_family_draws(
-            {k: v[rows] for k, v in population.items()}, z, rng
-        )
+        theta, _, _ = phase.new_family_draws({k: v[rows] for k, v in population.items()}, z, rng)
         d = phase.family_parameters(theta)
         floor = BENCHMARKS[panel.reasoning_benchmark].floor
         a, b, t, g, c = (d[v][:, None] for v in ("a", "b", "t", "gamma", "c"))

@@ -212,7 +212,7 @@ def test_batch_options_from_keywords_or_an_object_not_both(tmp_path):
     assert given.fit_kwargs(7) == {"draws": 50, "tune": 500, "chains": 1, "random_seed": 7}
     with pytest.raises(BayescapeError, match="not both"):
         BatchOptions.resolve(given, {"draws": 10})
-    with pytest.raises(BayescapeError, match="unknown batch option.*drawz; use out_dir"):
+    with pytest.raises(BayescapeError, match=r"unknown batch option.*drawz; use out_dir"):
         BatchOptions.resolve(None, {"drawz": 10})
     with pytest.raises(BayescapeError, match="unknown executor 'slurm'"):
         BatchOptions(executor="slurm")

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from positive_coupling import SPEC, PositiveCoupling
 
 from bayescape.analysis import family_curves, replicated_scores
 from bayescape.data import DataWarning, load_dataset
@@ -32,7 +33,6 @@ from bayescape.models.phase import (
     pooled_quadratic_mean,
     reasoning_curve,
 )
-from positive_coupling import SPEC, PositiveCoupling
 
 SHIPPED = {
     "phase": RunningCoupling,
@@ -128,7 +128,9 @@ def test_pooled_quadratic_mean_has_its_vertex_at_c():
     mean = pooled_quadratic_mean(x, 9.53, 0.02, 0.31)
     assert x[np.argmin(mean)] == pytest.approx(9.53, abs=0.01)
     assert mean.min() == pytest.approx(0.31, abs=1e-6)
-    np.testing.assert_allclose(np.polyfit(x, mean, 2), [0.02, -2 * 0.02 * 9.53, 0.31 + 0.02 * 9.53**2])
+    np.testing.assert_allclose(
+        np.polyfit(x, mean, 2), [0.02, -2 * 0.02 * 9.53, 0.31 + 0.02 * 9.53**2]
+    )
 
 
 @pytest.mark.math
@@ -151,8 +153,8 @@ def test_new_family_moments_integrate_out_unknown_covariates():
     means, sds = new_family_moments(pop, z)
     assert means[0, 4] == pytest.approx(9.5 + 0.3 * 1.5)
     rng = np.random.default_rng(1)
-    simulated = 9.5 + 0.3 * 1.5 - 0.8 * rng.standard_normal(400_000) + 0.5 * rng.standard_normal(
-        400_000
+    simulated = (
+        9.5 + 0.3 * 1.5 - 0.8 * rng.standard_normal(400_000) + 0.5 * rng.standard_normal(400_000)
     )
     assert sds[0, 4] == pytest.approx(simulated.std(), rel=5e-3)
     many = {k: np.repeat(v, 200_000, axis=0) for k, v in pop.items()}
