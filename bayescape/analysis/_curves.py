@@ -106,15 +106,17 @@ def family_curves(
     n = fit.posterior.sizes["chain"] * fit.posterior.sizes["draw"]
     if max_draws is not None and n > max_draws:
         keep = np.linspace(0, n - 1, max_draws).round().astype(int)
-    a, b, t, gamma = (fit.draws(v)[keep, j][:, None] for v in ("a", "b", "t", "gamma"))
-    floor, m, kind = reasoning_floor(fit), panel.anchor[j], fit.kind
-    reasoning = reasoning_curve(x[None, :], floor, a, b, m)
+    kind = fit.kind
+    params = {v: fit.draws(v)[keep, j][:, None] for v in kind.curve_variables}
+    floor, m = reasoning_floor(fit), panel.anchor[j]
+    reasoning = reasoning_curve(x[None, :], floor, params["a"], params["b"], m)
+    truth = kind.truthfulness_mean(x[None, :], floor, m, params)
     if not kind.family_critical_scales:
-        truth = kind.truthfulness_mean(x[None, :], floor, a, b, m, t, gamma)
         return FamilyCurves(family, x, reasoning, truth, None, None)
-    c = fit.draws(kind.critical_scale)[keep, j]
-    truth = kind.truthfulness_mean(x[None, :], floor, a, b, m, t, gamma, c[:, None])
-    return FamilyCurves(family, x, reasoning, truth, coupling(x[None, :], gamma, c[:, None]), c)
+    c = params[kind.critical_scale][:, 0]
+    return FamilyCurves(
+        family, x, reasoning, truth, coupling(x[None, :], params["gamma"], c[:, None]), c
+    )
 
 
 @dataclass(frozen=True, repr=False)

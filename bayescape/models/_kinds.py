@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+from numpy.random import Generator
 
 from bayescape.data import BENCHMARKS
 from bayescape.errors import BayescapeError, SpecError
@@ -77,6 +78,8 @@ class ModelKind:
     new_family_population
         Posterior variables a family the fit has not seen is drawn from (empty: the kind does
         not predict new families from covariates).
+    curve_variables
+        The parameters of the truthfulness curve, in the order its maths takes them.
     """
 
     name: ClassVar[str]
@@ -89,6 +92,7 @@ class ModelKind:
     pooled: ClassVar[bool] = False
     family_curves: ClassVar[bool] = False
     new_family_population: ClassVar[tuple[str, ...]] = ()
+    curve_variables: ClassVar[tuple[str, ...]] = ()
 
     def __repr__(self) -> str:
         """``<ModelKind running: running-coupling phase model>``."""
@@ -136,9 +140,15 @@ class ModelKind:
         """Whether the posterior has covariate effects ``beta`` (with this panel's covariates)."""
         return False
 
-    def truthfulness_mean(self, x, floor, a, b, anchor, t, gamma, c=None):
-        """Mean truthfulness of family curves at ``x`` (kinds with :attr:`family_curves`)."""
-        raise BayescapeError(f"the {self.description} has no family curves")
+    def truthfulness_mean(
+        self, x: np.ndarray, floor: float, anchor: Any, params: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        """Mean truthfulness at sizes ``x`` given the curve's parameters (:attr:`curve_variables`).
+
+        ``floor`` is the reasoning benchmark's chance floor and ``anchor`` the family's median
+        log10 size (the phase curves' anchor); arrays broadcast against ``x``.
+        """
+        raise BayescapeError(f"the {self.description} has no truthfulness curve")
 
     def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
         """Mean of every observed score under every draw, by observed variable.
@@ -152,6 +162,12 @@ class ModelKind:
         """Draws of :attr:`new_family_population` (a new family is drawn from them)."""
         raise BayescapeError(f"the {self.description} does not predict new families")
 
+    def new_family_parameters(
+        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Curve parameters of new families, one per draw, and their truthfulness noise SDs."""
+        raise BayescapeError(f"the {self.description} does not predict new families")
+
     def new_family_truthfulness(
         self,
         draws: Draws,
@@ -159,7 +175,7 @@ class ModelKind:
         x: np.ndarray,
         z: np.ndarray,
         n_draws: int,
-        rng: np.random.Generator,
+        rng: Generator,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Mean truthfulness of a new family at sizes ``x`` per draw, and the noise SD draws.
 
@@ -178,7 +194,10 @@ class ModelKind:
         rng
             Source of the family draws.
         """
-        raise BayescapeError(f"the {self.description} does not predict new families")
+        params, sigma = self.new_family_parameters(draws, panel, z, n_draws, rng)
+        floor = BENCHMARKS[panel.reasoning_benchmark].floor
+        column = {k: v[:, None] for k, v in params.items()}
+        return self.truthfulness_mean(x[None, :], floor, float(np.median(x)), column), sigma
 
 
 class FamilyCurveKind(ModelKind):
@@ -188,12 +207,13 @@ class FamilyCurveKind(ModelKind):
 
     def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
         f = panel.family_index
-        a, b, t, gamma = (draws(v)[:, f] for v in ("a", "b", "t", "gamma"))
+        params = {v: draws(v)[:, f] for v in self.curve_variables}
         floor, m = BENCHMARKS[panel.reasoning_benchmark].floor, panel.anchor[f][None, :]
-        c = draws(self.critical_scale)[:, f] if self.critical_scale else None
         return {
-            "reasoning": phase.reasoning_curve(panel.x[None, :], floor, a, b, m),
-            "truthfulness": self.truthfulness_mean(panel.x[None, :], floor, a, b, m, t, gamma, c),
+            "reasoning": phase.reasoning_curve(
+                panel.x[None, :], floor, params["a"], params["b"], m
+            ),
+            "truthfulness": self.truthfulness_mean(panel.x[None, :], floor, m, params),
         }
 
 
@@ -211,6 +231,7 @@ class RunningCoupling(FamilyCurveKind):
     population_scale = "mu_c"
     population_variables = ("mu_c", "tau_c")
     new_family_population = phase.NEW_FAMILY_POPULATION
+    curve_variables = ("a", "b", "t", "gamma", "c")
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
         return ["c", "mu_c", "beta", "tau_c"]
@@ -224,7 +245,10 @@ class RunningCoupling(FamilyCurveKind):
     def has_covariate_effects(self, panel: FamilyPanel) -> bool:
         return len(panel.covariates) > 0
 
-    def truthfulness_mean(self, x, floor, a, b, anchor, t, gamma, c=None):
+    def truthfulness_mean(
+        self, x: np.ndarray, floor: float, anchor: Any, params: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        a, b, t, gamma, c = (params[v] for v in self.curve_variables)
         return phase.truthfulness_curve(x, floor, a, b, anchor, t, gamma, c)
 
     def population(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
@@ -236,23 +260,13 @@ class RunningCoupling(FamilyCurveKind):
             out["beta"] = np.zeros((len(out["mu_c"]), 0))
         return out
 
-    def new_family_truthfulness(
-        self,
-        draws: Draws,
-        panel: FamilyPanel,
-        x: np.ndarray,
-        z: np.ndarray,
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def new_family_parameters(
+        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         population = self.population(draws, panel)
         rows = replicated_rows(len(population["mu_c"]), n_draws)
         theta, _, _ = phase.new_family_draws({k: v[rows] for k, v in population.items()}, z, rng)
-        d = phase.family_parameters(theta)
-        floor = BENCHMARKS[panel.reasoning_benchmark].floor
-        a, b, t, g, c = (d[v][:, None] for v in ("a", "b", "t", "gamma", "c"))
-        mu = self.truthfulness_mean(x[None, :], floor, a, b, float(np.median(x)), t, g, c)
-        return mu, population["sigma_truthfulness"][rows]
+        return phase.family_parameters(theta), population["sigma_truthfulness"][rows]
 
 
 class ConstantCoupling(FamilyCurveKind):
@@ -265,6 +279,7 @@ class ConstantCoupling(FamilyCurveKind):
         "coupling": "constant",
         "pooling": "family",
     }
+    curve_variables = ("a", "b", "t", "gamma")
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
         return ["gamma", "gamma_mu", "gamma_sigma"]
@@ -272,24 +287,17 @@ class ConstantCoupling(FamilyCurveKind):
     def build(self, panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
         return phase.build_constant_model(panel, spec)
 
-    def truthfulness_mean(self, x, floor, a, b, anchor, t, gamma, c=None):
+    def truthfulness_mean(
+        self, x: np.ndarray, floor: float, anchor: Any, params: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        a, b, t, gamma = (params[v] for v in self.curve_variables)
         return phase.constant_coupling_curve(x, floor, a, b, anchor, t, gamma)
 
-    def new_family_truthfulness(
-        self,
-        draws: Draws,
-        panel: FamilyPanel,
-        x: np.ndarray,
-        z: np.ndarray,
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def new_family_parameters(
+        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         population = {n: draws(n) for n in phase.CONSTANT_POPULATION}
-        d = phase.constant_family_draws(population, rng)
-        floor = BENCHMARKS[panel.reasoning_benchmark].floor
-        a, b, t, g = (d[v][:, None] for v in ("a", "b", "t", "gamma"))
-        mu = self.truthfulness_mean(x[None, :], floor, a, b, float(np.median(x)), t, g)
-        return mu, population["sigma_truthfulness"]
+        return phase.constant_family_draws(population, rng), population["sigma_truthfulness"]
 
 
 class PooledQuadratic(ModelKind):
@@ -302,6 +310,7 @@ class PooledQuadratic(ModelKind):
     population_scale = "c_pooled"
     population_variables = ("c_pooled",)
     pooled = True
+    curve_variables = ("c_pooled", "curvature", "t_vertex")
 
     def benchmarks(self, spec: ModelSpec) -> list[str]:
         return [spec.model.get("truthfulness", "truthfulqa")]
@@ -315,26 +324,21 @@ class PooledQuadratic(ModelKind):
     def critical_draws(self, draws: Draws, panel: FamilyPanel) -> tuple[np.ndarray, list[str]]:
         return draws("c_pooled")[:, None], ["(pooled)"]
 
+    def truthfulness_mean(
+        self, x: np.ndarray, floor: float, anchor: Any, params: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        c, curvature, h = (params[v] for v in self.curve_variables)
+        return phase.pooled_quadratic_mean(x, c, curvature, h)
+
     def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
-        return {"truthfulness": self._curve(draws, panel.x)}
+        params = {v: draws(v)[:, None] for v in self.curve_variables}
+        return {"truthfulness": self.truthfulness_mean(panel.x[None, :], 0.0, None, params)}
 
-    def new_family_truthfulness(
-        self,
-        draws: Draws,
-        panel: FamilyPanel,
-        x: np.ndarray,
-        z: np.ndarray,
-        n_draws: int,
-        rng: np.random.Generator,
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def new_family_parameters(
+        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         # no families: a new family's models lie on the one pooled curve
-        return self._curve(draws, x), draws("sigma_truthfulness")
-
-    @staticmethod
-    def _curve(draws: Draws, x: np.ndarray) -> np.ndarray:
-        """:math:`h + a (x - c)^2` at sizes ``x`` for every draw: shape (draws, len(x))."""
-        c, curvature, h = (draws(v)[:, None] for v in ("c_pooled", "curvature", "t_vertex"))
-        return phase.pooled_quadratic_mean(x[None, :], c, curvature, h)
+        return {v: draws(v) for v in self.curve_variables}, draws("sigma_truthfulness")
 
 
 class Dynamics(ModelKind):

@@ -17,7 +17,7 @@ from typing import ClassVar
 import pymc as pm
 import pytensor.tensor as pt
 
-from bayescape.models import ConstantCoupling, FamilyPanel, ModelSpec
+from bayescape.models import ConstantCoupling, FamilyPanel, ModelKind, ModelSpec
 from bayescape.models._spec import pymc_prior
 from bayescape.models.phase import (
     PYTENSOR_OPS,
@@ -49,6 +49,10 @@ class PositiveCoupling(ConstantCoupling):
         "coupling": "positive",
         "pooling": "family",
     }
+
+    # its new families would be drawn from log_gamma_mu/sigma, not the constant model's gamma_mu:
+    # not written here, so not offered (the base class raises a BayescapeError that says so)
+    new_family_parameters = ModelKind.new_family_parameters
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
         return ["gamma", "log_gamma_mu", "log_gamma_sigma"]

@@ -10,7 +10,7 @@ from positive_coupling import SPEC, PositiveCoupling
 
 from bayescape.analysis import family_curves, replicated_scores
 from bayescape.data import DataWarning, load_dataset
-from bayescape.errors import SpecError
+from bayescape.errors import BayescapeError, SpecError
 from bayescape.models import (
     KINDS,
     ConstantCoupling,
@@ -186,3 +186,7 @@ def test_a_registered_variant_builds_and_reuses_the_analyses(positive, make_prio
     replicates = replicated_scores(result)
     assert set(replicates) == {"reasoning", "truthfulness"}
     assert all(((r >= 0) & (r <= 1)).all() for r in replicates.values())
+    with pytest.raises(BayescapeError, match="does not predict new families"):
+        positive.new_family_truthfulness(
+            result.draws, result.panel, np.array([9.0]), np.zeros(0), 10, np.random.default_rng(0)
+        )
