@@ -49,20 +49,15 @@ def build_model(df: pd.DataFrame, spec: ModelSpec) -> tuple[pm.Model, FamilyPane
 
 
 def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
-    """Build the phase model named by ``spec`` (running, constant or pooled coupling).
+    """Build the phase model named by ``spec``: its kind's builder (running, constant, pooled).
 
-    Parameters
-    ----------
-    panel
-        Arrays from :func:`~bayescape.models.prepare_panel`.
-    spec
-        A phase-family specification (``[model] coupling`` and ``pooling``).
+    ``panel`` comes from :func:`prepare_panel`. The critical scale of the result is the
+    deterministic ``c`` (log10 N_c per family), or ``c_pooled`` for the pooled variant.
 
-    Returns
-    -------
-    pymc.Model
-        With coords ``family``, ``model`` and ``covariate``; the critical scale is the
-        deterministic ``c`` (log10 N_c per family), or ``c_pooled`` for the pooled variant.
+    Raises
+    ------
+    SpecError
+        When ``spec`` names no phase model (a dynamics spec, or no kind at all).
     """
     kind = model_kind(spec)
     if kind.spec_kind != "phase":

@@ -303,6 +303,17 @@ def _truthfulness_anchor(spec: ModelSpec, centred: frozenset[str]):
     )
 
 
+def _truthfulness_likelihood(panel: FamilyPanel, spec: ModelSpec, t_mu) -> None:
+    """The observed truthfulness scores around the mean ``t_mu`` (and their extra noise)."""
+    score_likelihood(
+        "truthfulness",
+        t_mu,
+        panel.truthfulness,
+        panel.n_truthfulness,
+        pymc_prior("sigma_truthfulness", spec),
+    )
+
+
 def build_family_curves_model(
     panel: FamilyPanel, spec: ModelSpec, coupling_block: Callable[..., Any]
 ) -> pm.Model:
@@ -333,14 +344,7 @@ def build_family_curves_model(
         centred = centred_effects(spec)
         floor, a, b = _reasoning_block(panel, spec, centred)
         t = _truthfulness_anchor(spec, centred)
-        t_mu = coupling_block(panel, spec, centred, floor, a, b, t)
-        score_likelihood(
-            "truthfulness",
-            t_mu,
-            panel.truthfulness,
-            panel.n_truthfulness,
-            pymc_prior("sigma_truthfulness", spec),
-        )
+        _truthfulness_likelihood(panel, spec, coupling_block(panel, spec, centred, floor, a, b, t))
     return model
 
 
@@ -399,17 +403,8 @@ def build_running_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
 def build_constant_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
     """The constant-coupling model (``phase_no_transition``): no N_c, gamma of either sign.
 
-    Parameters
-    ----------
-    panel
-        Arrays from :func:`~bayescape.models.prepare_panel`.
-    spec
-        A specification with ``coupling = "constant"`` and ``pooling = "family"``.
-
-    Returns
-    -------
-    pymc.Model
-        Coords ``family``, ``model``, ``covariate``.
+    Takes the panel and a spec with ``coupling = "constant"``, as :func:`build_running_model`
+    does; the model has no ``c``, and ``gamma`` per family may be negative.
     """
     return build_family_curves_model(panel, spec, _constant_coupling)
 
@@ -434,14 +429,7 @@ def build_pooled_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
         c = pymc_prior("c_pooled", spec)
         curvature = pymc_prior("curvature", spec)
         h = pymc_prior("t_vertex", spec)
-        t_mu = pooled_quadratic_mean(panel.x, c, curvature, h)
-        score_likelihood(
-            "truthfulness",
-            t_mu,
-            panel.truthfulness,
-            panel.n_truthfulness,
-            pymc_prior("sigma_truthfulness", spec),
-        )
+        _truthfulness_likelihood(panel, spec, pooled_quadratic_mean(panel.x, c, curvature, h))
     return model
 
 
