@@ -30,8 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from scipy import stats
-from scipy.special import log_ndtr
+from scipy.special import log_ndtr, ndtri_exp
 
 _P_MIN = 1e-3
 """Binomial variance uses p clipped to [1e-3, 1 - 1e-3]: a curve at 0 or 1 still has noise."""
@@ -123,11 +122,26 @@ def forward_sampling() -> Iterator[None]:
 
 
 def _truncated_draws(mu, s, rng, size=None) -> np.ndarray:
-    mu, s = np.broadcast_arrays(mu, s)
+    r"""Draws of :math:`\mathcal{N}_{[0,1]}(\mu, s)` by inverting the CDF in log space.
+
+    With the ends standardised and reflected into the lower tail
+    (:func:`_standardised_ends`: :math:`l < h`, mass never cancelling), a uniform :math:`u`
+    maps to :math:`z = \Phi^{-1}\big((1-u)\,\Phi(l) + u\,\Phi(h)\big)`, computed as
+    ``ndtri_exp(logaddexp(log1p(-u) + log_ndtr(l), log(u) + log_ndtr(h)))``: exact in both
+    tails, even for a curve hundreds of noise SDs outside [0, 1], and vectorised (scipy's
+    ``truncnorm.rvs`` took 0.9 s for the 588,000 replicates of the default fit).
+    """
+    mu, s = np.broadcast_arrays(np.asarray(mu, dtype=float), np.asarray(s, dtype=float))
     if size is not None:
         mu, s = np.broadcast_to(mu, size), np.broadcast_to(s, size)
-    draws = stats.truncnorm.rvs((0.0 - mu) / s, (1.0 - mu) / s, loc=mu, scale=s, random_state=rng)
-    return np.clip(draws, 0.0, 1.0)  # guards the last ulp of scipy's tail inversion
+    rng = rng if rng is not None else np.random.default_rng()
+    hi, lo = _standardised_ends(mu, s, np.where)
+    flip = -mu / s > 0  # reflected: the draw is -z
+    u = rng.random(mu.shape)
+    with np.errstate(divide="ignore"):
+        log_cdf = np.logaddexp(np.log1p(-u) + log_ndtr(lo), np.log(u) + log_ndtr(hi))
+    z = np.clip(ndtri_exp(np.minimum(log_cdf, 0.0)), lo, hi)
+    return np.clip(mu + s * np.where(flip, -z, z), 0.0, 1.0)  # clip: the last ulp of mu + s z
 
 
 def sample_scores(mu, n_items, sigma, rng: np.random.Generator) -> np.ndarray:

@@ -66,7 +66,7 @@ def test_density_integrates_to_one_on_the_unit_interval(mu):
 
 
 @pytest.mark.math
-@pytest.mark.parametrize("mu", [0.02, 0.45, 1.05])
+@pytest.mark.parametrize("mu", [-0.1, 0.02, 0.45, 1.05, 1.3])
 def test_draws_follow_the_truncated_normal(mu):
     rng = np.random.default_rng(3)
     draws = sample_scores(np.full(20_000, mu), 817, 0.05, rng)
