@@ -1,7 +1,5 @@
 """``python -m bayescape`` runs the command-line interface."""
 
-import sys
+from bayescape.cli import run
 
-from bayescape.cli import main
-
-sys.exit(main())
+run()

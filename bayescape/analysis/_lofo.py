@@ -29,7 +29,12 @@ from bayescape._repr import compact_repr
 from bayescape.analysis._dynamics_lofo import dynamics_lofo_fold
 from bayescape.analysis._importance import MIN_ESS, simulate_family
 from bayescape.analysis._new_family import family_from_rows
-from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
+from bayescape.analysis._scoring import (
+    aggregate_scores,
+    baseline_rows,
+    score_draws,
+    versus_baselines,
+)
 from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.errors import BayescapeError
 from bayescape.inference import BatchOptions, Task
@@ -87,7 +92,13 @@ def lofo_fold(
                         "fit_ok": ok,
                     }
                 )
-    out += quadratic_rows(rest, scored, truthfulness, n_draws, seed, family)
+    needed = required_benchmarks(spec)
+    benchmarks = {
+        role: column
+        for role, column in (("reasoning", reasoning), ("truthfulness", truthfulness))
+        if column in needed
+    }
+    out += baseline_rows(rest, given, scored, benchmarks, n_draws, seed, family)
     return out
 
 
@@ -131,6 +142,11 @@ class LeaveFamilyOut:
     models: pd.DataFrame
     families: pd.DataFrame
     overall: pd.DataFrame
+
+    def versus_baselines(self) -> pd.DataFrame:
+        """``overall`` with each method's CRPS relative to the best simple baseline, in percent
+        (see :func:`~bayescape.analysis._scoring.versus_baselines`)."""
+        return versus_baselines(self.overall)
 
 
 def leave_one_family_out(

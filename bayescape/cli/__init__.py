@@ -7,6 +7,7 @@ one module each and register themselves through ``register(subparsers)``.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 from collections.abc import Sequence
@@ -62,6 +63,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None) * 2
     with cli_warnings():
         return _run(args)
+
+
+def run() -> None:
+    """Console entry point (``bayescape``, ``python -m bayescape``): :func:`main`, then exit.
+
+    The exit skips the interpreter's final teardown, which frees every module and compiled
+    function one by one: 0.7 s after a fit (measured), for a process that is about to end.
+    Output is flushed and the ``atexit`` handlers (temporary folders, logging) run first.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # reader gone or stream closed: nothing to lose
+            if stream is sys.stdout:
+                _silence_stdout()
+    atexit._run_exitfuncs()
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:

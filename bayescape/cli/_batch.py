@@ -81,6 +81,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default="leaderboard_v1")
     p.add_argument("--smallest", action="store_true", help="also give each family's smallest model")
     p.add_argument(
+        "--baselines",
+        action="store_true",
+        help="print each method next to the simple baselines (paper quadratic, within-family "
+        "slope, smallest carried forward): CRPS relative to the best one",
+    )
+    p.add_argument(
         "--family",
         action="append",
         default=None,
@@ -182,6 +188,12 @@ def _lofo(args: argparse.Namespace) -> int:
     print(out.families.to_string(index=False))
     print()
     print(out.overall.to_string(index=False))
+    if args.baselines:
+        table = out.versus_baselines()
+        print()
+        print("CRPS relative to the best simple baseline (%; negative: better than every baseline)")
+        columns = ["benchmark", "method", "n", "coverage_90", "width_90", "mae", "crps"]
+        print(table[[*columns, "best_baseline", "crps_vs_best_baseline"]].to_string(index=False))
     _write_lofo(out, args.out)
     return 0
 

@@ -3,9 +3,10 @@
 Calibration, leave-one-family-out and prior-sensitivity runs are batches of independent tasks.
 :func:`run_batch` runs them through an executor (in this process, in local worker processes, or
 on a dask.distributed cluster) and writes each finished task's result to its own file
-(``<out_dir>/<key>.pkl``, written to a temporary name and renamed, so a file is either complete
+(``<out_dir>/<key>.json``, written to a temporary name and renamed, so a file is either complete
 or absent). Running the same batch again skips every task whose file exists: an interrupted run
-resumes without redoing finished fits and loses none.
+resumes without redoing finished fits and loses none. Results are stored as JSON, never
+pickled: a folder of results is data, and loading it cannot run code.
 
 Memory: each fit compiles a program (Numba for nutpie, XLA for the JAX samplers). Worker
 processes clear JAX's caches after every task and are replaced after ``max_tasks_per_worker``
@@ -17,10 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import json
 import multiprocessing
 import numbers
 import os
-import pickle
 import re
 import sys
 import tempfile
@@ -105,15 +106,52 @@ def _execute(fn: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
 
 def result_path(out_dir: Path, key: str) -> Path:
     """The file holding the result of task ``key``."""
-    return Path(out_dir) / f"{key}.pkl"
+    return Path(out_dir) / f"{key}.json"
+
+
+def _encode(value: Any) -> Any:
+    """A task result as JSON values; dicts with keys other than strings keep their key types.
+
+    Handles what the study tasks return: dicts, lists, tuples, strings, numbers, booleans,
+    None and numpy scalars and arrays. Anything else is an error naming its type.
+    """
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"__items__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, list | tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return {"__ndarray__": _encode(value.tolist()), "dtype": value.dtype.str}
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise BayescapeError(
+        f"a batch task returned a {type(value).__name__}, which is not stored: return dicts, "
+        "lists, numbers, strings or numpy arrays"
+    )
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if set(obj) == {"__items__"}:
+        return {_hashable(k): v for k, v in obj["__items__"]}
+    if set(obj) == {"__ndarray__", "dtype"}:
+        return np.asarray(obj["__ndarray__"], dtype=np.dtype(obj["dtype"]))
+    return obj
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(_hashable(k) for k in key) if isinstance(key, list) else key
 
 
 def _store(out_dir: Path, key: str, value: Any) -> None:
     path = result_path(out_dir, key)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    text = json.dumps(_encode(value))
     try:
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)  # atomic: a reader sees the whole file or none
@@ -121,13 +159,19 @@ def _store(out_dir: Path, key: str, value: Any) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _read(path: Path) -> Any:
+    """One stored result; a damaged file is an error naming it (delete it to redo the task)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"), object_hook=_decode)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError, TypeError) as exc:
+        raise BayescapeError(
+            f"{path}: not a stored batch result ({exc}); delete it to rerun that task"
+        ) from None
+
+
 def load_results(out_dir: str | os.PathLike) -> dict[str, Any]:
     """Every stored task result in ``out_dir``, by key (sorted)."""
-    out = {}
-    for path in sorted(Path(out_dir).glob("*.pkl")):
-        with open(path, "rb") as fh:
-            out[path.stem] = pickle.load(fh)
-    return out
+    return {path.stem: _read(path) for path in sorted(Path(out_dir).glob("*.json"))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,8 +339,7 @@ def run_batch(
     for key in keys:
         path = result_path(out, key)
         if path.exists():
-            with open(path, "rb") as fh:
-                results[key] = pickle.load(fh)
+            results[key] = _read(path)
     run = BatchRun(results, failures, executed, time.perf_counter() - start)
     if failures and raise_on_failure:
         first = next(iter(failures))

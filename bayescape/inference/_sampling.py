@@ -81,6 +81,17 @@ def sample(
             f"mass_matrix = {mass_matrix!r} is a nutpie option; the {sampler} sampler adapts its "
             "own (drop the option or use sampler = 'nutpie')"
         )
+    if sampler == "nutpie":
+        return _sample_nutpie(
+            model,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            random_seed=random_seed,
+            target_accept=target_accept,
+            mass_matrix=mass_matrix,
+            progressbar=progressbar,
+        )
     kwargs: dict = dict(
         draws=draws,
         tune=tune,
@@ -96,22 +107,65 @@ def sample(
         kwargs["nuts"] = {"chain_method": "sequential"}
     elif sampler == "blackjax":
         kwargs["nuts"] = {"chain_method": "vectorized"}
-    elif sampler == "nutpie":
-        kwargs["nuts"] = nutpie_options(mass_matrix)
-        # PyMC guesses half of os.cpu_count() (1 on a 2-core machine), which ran every chain
-        # on one thread; nutpie's chains are threads, so give it the cores this process may use
-        kwargs["cores"] = max(1, min(chains, available_cores()))
     if sampler in JAX_SAMPLERS:
         import bayescape._jax  # noqa: F401  (x64 before any JAX work)
-    if sampler == "nutpie" and has_jax_ops(model):
-        # Numba cannot compile a JAX op (the dynamics model's diffrax solve): nutpie then
-        # calls the model's JAX log-density and gradient (one compiled XLA function).
-        kwargs["compile_kwargs"] = {"mode": "JAX", "gradient_backend": "jax"}
-    # Otherwise nutpie compiles the model with Numba (its default): for the phase model that is
-    # faster to run than its JAX backend (5.5 s vs 101 s of sampling, measured).
     start = time.perf_counter()
     with model, reproducible_compilation(), _quiet_pymc_log():
         idata = pm.sample(**kwargs)
+    return idata, time.perf_counter() - start
+
+
+def _sample_nutpie(
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    random_seed: int,
+    target_accept: float,
+    mass_matrix: MassMatrix,
+    progressbar: bool,
+) -> tuple[xr.DataTree, float]:
+    """nutpie called directly: compile, sample, attach the data groups as PyMC does.
+
+    ``pm.sample(nuts_sampler="nutpie")`` makes the same two calls, after first building the
+    gradient graph to choose PyMC's own step methods, which nutpie never uses (about 1 s of the
+    default fit). Chains are threads: they get the cores this process may use (PyMC guesses
+    half of ``os.cpu_count()``, 1 on a 2-core machine, which ran every chain on one thread).
+    """
+    import nutpie
+    from pymc.backends.arviz import patch_nutpie_idata
+    from pymc.progress_bar.progress import NutpieProgressBarManager
+
+    if has_jax_ops(model):
+        # Numba cannot compile a JAX op (the dynamics model's diffrax solve): nutpie then
+        # calls the model's JAX log-density and gradient (one compiled XLA function).
+        import bayescape._jax  # noqa: F401  (x64 before any JAX work)
+
+        backend = {"backend": "jax", "gradient_backend": "jax"}
+    else:
+        # Numba (nutpie's default) is faster to run on the phase model than its JAX backend
+        # (5.5 s vs 101 s of sampling, measured).
+        backend = {"backend": "numba"}
+    start = time.perf_counter()
+    with reproducible_compilation():
+        compiled = nutpie.compile_pymc_model(model, **backend)
+    bar = NutpieProgressBarManager(chains=chains, draws=draws, progressbar=progressbar)
+    sampling_start = time.perf_counter()
+    with bar:
+        idata = nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=max(tune, 1),  # nuts-rs needs at least one tuning step
+            chains=chains,
+            cores=max(1, min(chains, available_cores())),
+            seed=random_seed,
+            target_accept=target_accept,
+            progress_bar=False,
+            progress_callback=bar.update,
+            **nutpie_options(mass_matrix),
+        )
+    patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - sampling_start)
     return idata, time.perf_counter() - start
 
 

@@ -30,8 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
-from scipy import stats
-from scipy.special import log_ndtr
+from scipy.special import log_ndtr, ndtri_exp
 
 _P_MIN = 1e-3
 """Binomial variance uses p clipped to [1e-3, 1 - 1e-3]: a curve at 0 or 1 still has noise."""
@@ -57,22 +56,51 @@ def _standardised_ends(mu, s, where):
     return where(flip, -lo, hi), where(flip, -hi, lo)
 
 
-def _pytensor_logp(value, mu, s):
-    """Truncated-normal log density in PyTensor (two ``erfc`` per score).
+_FAR = 30.0
+"""Beyond this many noise SDs outside [0, 1] the truncation mass uses its tail series."""
 
-    The interval's ends are reflected as in :func:`_standardised_ends`. The mass is floored
-    at 1e-300: that only binds for a curve over 37 noise SDs outside [0, 1], where it makes the
-    density smaller than the exact one (never a spurious mode) and the normal term's gradient
-    pulls the curve back. Sampling time of the default fit against the untruncated normal,
-    each pair measured in one process: PyMC's ``TruncatedNormal`` 6.3 s vs 2.6 s, an ``erfcx``
-    version of this density 4.1 s vs 2.1 s, this one 2.9 s vs 2.5 s.
+
+def _log_tail_mass(h, log=np.log, log1p=np.log1p):
+    r""":math:`\log\Phi(h)` for :math:`h \le -30` by the Mills-ratio series.
+
+    .. math:: \log\Phi(h) = -\tfrac{h^2}{2} - \log(-h) - \tfrac12\log 2\pi
+              + \log\!\left(1 - h^{-2} + 3h^{-4} - 15h^{-6}\right) + O(h^{-8}),
+
+    relative error below :math:`105 / 30^8 \approx 2\times10^{-10}` at :math:`h = -30`.
+    """
+    q = 1.0 / h**2
+    return (
+        -0.5 * h**2 - log(-h) - 0.5 * np.log(2 * np.pi) + log1p(q * (-1.0 + q * (3.0 - 15.0 * q)))
+    )
+
+
+def _pytensor_logp(value, mu, s):
+    r"""Truncated-normal log density in PyTensor (two ``erfc`` per score).
+
+    The interval's ends are reflected as in :func:`_standardised_ends`, so its mass is
+    :math:`\Phi(h) - \Phi(l)` with :math:`l < h` and no cancellation. Within 30 noise SDs of
+    [0, 1] that difference is computed from ``erfc`` (exact to rounding); beyond, where
+    ``erfc`` underflows near 37 SDs, from the tail series of :math:`\log\Phi(h)`
+    (:func:`_log_tail_mass`; :math:`\Phi(l)/\Phi(h) < e^{-30/s}` is negligible there).
+    An earlier version floored the mass at 1e-300 instead: on the prior predictive of the
+    default model 45 of 200 simulated TruthfulQA panels have a curve more than 37 SDs outside
+    [0, 1], where that floor made the fitted density differ from the generating one.
+    Sampling time of the default fit against the untruncated normal, each pair measured in one
+    process: PyMC's ``TruncatedNormal`` 6.3 s vs 2.6 s, an ``erfcx`` version of this density
+    4.1 s vs 2.1 s, the ``erfc`` form 2.9 s vs 2.5 s.
     """
     import pytensor.tensor as pt
 
     hi, lo = _standardised_ends(mu, s, pt.switch)
     mass = 0.5 * (pt.erfc(-hi / np.sqrt(2.0)) - pt.erfc(-lo / np.sqrt(2.0)))
+    # both branches are evaluated: each is kept finite where it is not used (max, minimum)
+    log_mass = pt.switch(
+        hi < -_FAR,
+        _log_tail_mass(pt.minimum(hi, -_FAR), pt.log, pt.log1p),
+        pt.log(pt.maximum(mass, 1e-300)),
+    )
     z = (value - mu) / s
-    return -0.5 * z**2 - 0.5 * np.log(2 * np.pi) - pt.log(s) - pt.log(pt.maximum(mass, 1e-300))
+    return -0.5 * z**2 - 0.5 * np.log(2 * np.pi) - pt.log(s) - log_mass
 
 
 def _pytensor_random(mu, s, rng=None, size=None):
@@ -123,11 +151,26 @@ def forward_sampling() -> Iterator[None]:
 
 
 def _truncated_draws(mu, s, rng, size=None) -> np.ndarray:
-    mu, s = np.broadcast_arrays(mu, s)
+    r"""Draws of :math:`\mathcal{N}_{[0,1]}(\mu, s)` by inverting the CDF in log space.
+
+    With the ends standardised and reflected into the lower tail
+    (:func:`_standardised_ends`: :math:`l < h`, mass never cancelling), a uniform :math:`u`
+    maps to :math:`z = \Phi^{-1}\big((1-u)\,\Phi(l) + u\,\Phi(h)\big)`, computed as
+    ``ndtri_exp(logaddexp(log1p(-u) + log_ndtr(l), log(u) + log_ndtr(h)))``: exact in both
+    tails, even for a curve hundreds of noise SDs outside [0, 1], and vectorised (scipy's
+    ``truncnorm.rvs`` took 0.9 s for the 588,000 replicates of the default fit).
+    """
+    mu, s = np.broadcast_arrays(np.asarray(mu, dtype=float), np.asarray(s, dtype=float))
     if size is not None:
         mu, s = np.broadcast_to(mu, size), np.broadcast_to(s, size)
-    draws = stats.truncnorm.rvs((0.0 - mu) / s, (1.0 - mu) / s, loc=mu, scale=s, random_state=rng)
-    return np.clip(draws, 0.0, 1.0)  # guards the last ulp of scipy's tail inversion
+    rng = rng if rng is not None else np.random.default_rng()
+    hi, lo = _standardised_ends(mu, s, np.where)
+    flip = -mu / s > 0  # reflected: the draw is -z
+    u = rng.random(mu.shape)
+    with np.errstate(divide="ignore"):
+        log_cdf = np.logaddexp(np.log1p(-u) + log_ndtr(lo), np.log(u) + log_ndtr(hi))
+    z = np.clip(ndtri_exp(np.minimum(log_cdf, 0.0)), lo, hi)
+    return np.clip(mu + s * np.where(flip, -z, z), 0.0, 1.0)  # clip: the last ulp of mu + s z
 
 
 def sample_scores(mu, n_items, sigma, rng: np.random.Generator) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -32,12 +33,14 @@ def test_crps_weights_equal_repeated_draws():
 def test_lofo_of_the_paper_quadratic_scores_every_model_of_eligible_families(tmp_path):
     out = leave_one_family_out("quadratic", "cape63", out_dir=tmp_path, n_draws=500)
     models = out.models
-    assert set(models["method"]) == {"paper quadratic"}
+    # the quadratic spec observes TruthfulQA only: its baselines, no model rows, no HellaSwag
+    assert set(models["method"]) == {"paper quadratic", "within-family slope"}
+    assert set(models["benchmark"]) == {"truthfulness"}
     counts = bayescape.data.load_dataset("cape63")["family"].value_counts()
     eligible = set(counts[counts >= 3].index)
     assert set(models["family"]) == eligible
-    assert len(models) == int(counts[counts >= 3].sum())
-    overall = out.overall.iloc[0]
+    assert len(models) == 2 * int(counts[counts >= 3].sum())
+    overall = out.overall.set_index("method").loc["paper quadratic"]
     assert 0 <= overall["coverage_50"] <= overall["coverage_90"] <= 1
     assert overall["mae"] > 0 and overall["crps"] > 0
     # a resumed run reads the stored folds back
@@ -114,3 +117,83 @@ def test_failed_refits_warn_with_their_families():
         warnings.simplefilter("error")
         _warn_failed_refits(models.assign(fit_ok=True))
         _warn_failed_refits(models.drop(columns="fit_ok"))
+
+
+def _linear_panel(slope: float = 0.05) -> pd.DataFrame:
+    """Families whose scores are exactly a_f + slope * log10(N): one common within-family slope."""
+    rows = []
+    for f, (a, sizes) in enumerate(
+        [(0.1, [1e8, 1e9, 1e10]), (-0.2, [3e8, 3e9]), (0.0, [1e9, 1e11])]
+    ):
+        for n in sizes:
+            rows.append(
+                {
+                    "family": f"F{f}",
+                    "model": f"F{f}-{n:.0e}",
+                    "params": n,
+                    "hellaswag": a + slope * np.log10(n),
+                    "truthfulqa": a + 0.5 + slope * np.log10(n),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.math
+def test_within_family_slope_and_carry_forward_baselines_in_closed_form():
+    from bayescape.analysis._scoring import (
+        baseline_predictive,
+        baseline_rows,
+        within_family_slope,
+    )
+
+    panel = _linear_panel(0.05)
+    x = np.log10(panel["params"].to_numpy())
+    assert within_family_slope(x, panel["hellaswag"].to_numpy(), panel["family"].to_numpy()) == (
+        pytest.approx(0.05, abs=1e-12)
+    )
+    # a held-out family on the same law with its own level: anchored at its smallest model,
+    # the within-family slope predicts it exactly (every resampled slope is 0.05, every
+    # residual of the other families 0), so CRPS and error vanish; carrying the smallest
+    # forward misses by slope x (decades above the smallest)
+    held = pd.DataFrame({"family": "H", "model": ["H1", "H2", "H3"], "params": [1e9, 1e10, 1e12]})
+    held["hellaswag"] = 0.3 + 0.05 * np.log10(held["params"])
+    held["truthfulqa"] = held["hellaswag"] + 0.1
+    rows = pd.DataFrame(
+        baseline_rows(panel, held.iloc[:1], held.iloc[1:], {"reasoning": "hellaswag"}, 400, 0, "H")
+    ).set_index(["method", "model"])
+    slope = rows.loc["within-family slope"]
+    np.testing.assert_allclose(slope["abs_error"], 0.0, atol=1e-12)
+    np.testing.assert_allclose(slope["crps"], 0.0, atol=1e-12)
+    # carried forward: y0 plus the other families' increments over their smallest model
+    # (0.05, 0.10, 0.05, 0.10 here), centred on their median
+    x_train = np.log10(panel["params"].to_numpy())
+    train = (x_train, panel["hellaswag"].to_numpy(), panel["family"].to_numpy())
+    y0 = float(held["hellaswag"].iloc[0])
+    draws = baseline_predictive(
+        "smallest carried forward", train, np.array([10.0, 12.0]), (9.0, y0), 400, 0
+    )
+    np.testing.assert_allclose(np.unique(np.round(draws - y0, 12)), [-0.025, 0.025])
+    assert "smallest carried forward" in rows.index.get_level_values("method")
+    # with no model given (covariates-only mode) nothing is carried forward
+    blind = pd.DataFrame(
+        baseline_rows(panel, held.iloc[:0], held, {"reasoning": "hellaswag"}, 400, 0, "H")
+    )
+    assert set(blind["method"]) == {"paper quadratic", "within-family slope"}
+
+
+@pytest.mark.math
+def test_versus_baselines_relative_crps():
+    from bayescape.analysis._scoring import versus_baselines
+
+    overall = pd.DataFrame(
+        {
+            "method": ["phase", "paper quadratic", "within-family slope", "phase"],
+            "benchmark": ["truthfulness", "truthfulness", "truthfulness", "reasoning"],
+            "crps": [0.027, 0.030, 0.036, 0.05],
+        }
+    )
+    table = versus_baselines(overall)
+    phase = table[(table["method"] == "phase")].iloc[0]
+    assert phase["best_baseline"] == "paper quadratic"
+    assert phase["crps_vs_best_baseline"] == pytest.approx(-10.0)
+    assert set(table["benchmark"]) == {"truthfulness"}  # no baseline scored on reasoning

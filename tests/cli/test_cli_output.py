@@ -186,3 +186,32 @@ def test_table_cuts_shrinkable_columns_to_the_width_and_marks_notes_once():
     marks, legend = footnote_marks(["a note; other", "", "other"])
     assert marks == ["a b", "", "b"]
     assert legend == ["a  a note", "b  other"]
+
+
+@pytest.mark.behaviour
+def test_entry_point_exit_codes_output_and_a_closed_pipe(capsys):
+    """``python -m bayescape`` runs ``cli.run``, which ends the process with ``os._exit``
+    after flushing: output must be complete, codes kept, and a reader that went away (``|
+    head``) must give 141 and no traceback."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "bayescape"]
+    ok = subprocess.run([*cmd, "data", "show", "leaderboard_v1"], capture_output=True, text=True)
+    assert ok.returncode == 0 and ok.stderr == ""
+    assert main(["data", "show", "leaderboard_v1"]) == 0
+    assert ok.stdout == capsys.readouterr().out  # all of it arrived before the exit
+    bad = subprocess.run([*cmd, "fit", "--draws", "-5"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("error: --draws must be a positive integer")
+    reader = subprocess.Popen(
+        [*cmd, "data", "show", "leaderboard_v1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout is not None
+    reader.stdout.readline()
+    reader.stdout.close()  # the reader goes away after one line
+    _, err = reader.communicate(timeout=60)
+    assert reader.returncode == 141 and "Traceback" not in err

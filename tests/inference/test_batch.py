@@ -62,7 +62,7 @@ def test_results_stored_per_task_and_rerun_executes_nothing(tmp_path, probe):
     first = run_batch(tasks(probe, log, 4), out)
     assert first.executed == ["k0", "k1", "k2", "k3"]
     assert [r["square"] for r in first.results.values()] == [0, 1, 4, 9]
-    assert sorted(p.name for p in out.iterdir()) == [f"k{i}.pkl" for i in range(4)]
+    assert sorted(p.name for p in out.iterdir()) == [f"k{i}.json" for i in range(4)]
     second = run_batch(tasks(probe, log, 4), out)
     assert second.executed == []
     assert second.results == first.results
@@ -107,7 +107,7 @@ def test_killed_run_resumes_without_recomputing_finished_tasks(tmp_path, probe):
     child = subprocess.Popen([sys.executable, str(script)], start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while len(list(out.glob("*.pkl"))) < 3:
+        while len(list(out.glob("*.json"))) < 3:
             assert child.poll() is None, "the batch ended before it could be killed"
             assert time.monotonic() < deadline, "the batch made no progress"
             time.sleep(0.05)
@@ -177,6 +177,7 @@ def test_reusable_model_gives_the_draws_of_a_fresh_compile():
 
     from bayescape.data import DataWarning, load_dataset
     from bayescape.inference import ReusableModel
+    from bayescape.inference._sampling import reproducible_compilation
     from bayescape.models import build_model, load_spec
 
     spec = load_spec("quadratic")
@@ -189,8 +190,10 @@ def test_reusable_model_gives_the_draws_of_a_fresh_compile():
         reused = reusable.sample({"truthfulness": shifted}, draws=200, tune=200, random_seed=3)
         df2 = df.assign(truthfulqa=shifted)
         fresh_model, _ = build_model(df2, spec)
+    with reproducible_compilation():  # as every compile of the package (fastmath off)
+        fresh_compiled = nutpie.compile_pymc_model(fresh_model)
     fresh = nutpie.sample(
-        nutpie.compile_pymc_model(fresh_model),
+        fresh_compiled,
         draws=200,
         tune=200,
         chains=2,
@@ -225,4 +228,37 @@ def test_batch_options_run_the_batch_where_they_say(tmp_path):
     options = BatchOptions(out_dir=tmp_path / "out")
     run = options.run([Task("a", dict, {"x": -2})])
     assert run.results == {"a": {"x": -2}}
-    assert (tmp_path / "out" / "a.pkl").exists()
+    assert (tmp_path / "out" / "a.json").exists()
+
+
+@pytest.mark.behaviour
+def test_stored_results_are_json_data_and_round_trip_their_types(tmp_path):
+    from bayescape.inference._batch import _store, result_path
+
+    value = {
+        "ranks": {"c[Pythia]": np.int64(37), "mu_c": 12},
+        "covered": {"mu_c": {0.5: True, 0.9: np.bool_(False)}},  # float keys stay floats
+        "draws": np.array([[0.25, 1.5], [2.0, -3.0]]),
+        "rows": [{"family": "OPT", "crps": np.float64(0.031), "fit_ok": True, "x": None}],
+        "pair": (1, "a"),
+    }
+    _store(tmp_path, "sim0", value)
+    text = result_path(tmp_path, "sim0").read_text()
+    assert text.startswith("{")  # plain JSON text, no pickle opcodes
+    back = load_results(tmp_path)["sim0"]
+    assert back["covered"]["mu_c"] == {0.5: True, 0.9: False}
+    assert back["ranks"] == {"c[Pythia]": 37, "mu_c": 12}
+    np.testing.assert_array_equal(back["draws"], value["draws"])
+    assert back["draws"].dtype == np.float64
+    assert back["rows"] == [{"family": "OPT", "crps": 0.031, "fit_ok": True, "x": None}]
+    with pytest.raises(BayescapeError, match="not stored"):
+        _store(tmp_path, "bad", {"result": object()})
+
+
+@pytest.mark.behaviour
+def test_a_damaged_or_foreign_result_file_is_an_error_naming_it(tmp_path):
+    import pickle
+
+    (tmp_path / "sim0.json").write_bytes(pickle.dumps({"a": 1}))
+    with pytest.raises(BayescapeError, match=r"sim0\.json: not a stored batch result"):
+        load_results(tmp_path)
