@@ -123,13 +123,11 @@ def pooled_quadratic_mean(x, c, curvature, t_vertex):
 # ---------------------------------------------------------------------------------------------
 # The population of families: parameters of a family the fit has not seen
 
+_FAMILY_CURVE_POPULATION = ("a_mu", "a_sigma", "log_b_mu", "log_b_sigma", "t_mu", "t_sigma")
+"""Population parameters of the reasoning curve and the truthfulness anchor (every family kind)."""
+
 NEW_FAMILY_POPULATION: tuple[str, ...] = (
-    "a_mu",
-    "a_sigma",
-    "log_b_mu",
-    "log_b_sigma",
-    "t_mu",
-    "t_sigma",
+    *_FAMILY_CURVE_POPULATION,
     "log_gamma_mu",
     "log_gamma_sigma",
     "mu_c",
@@ -140,12 +138,7 @@ NEW_FAMILY_POPULATION: tuple[str, ...] = (
 """Posterior variables a new family of the running-coupling model is drawn from."""
 
 CONSTANT_POPULATION: tuple[str, ...] = (
-    "a_mu",
-    "a_sigma",
-    "log_b_mu",
-    "log_b_sigma",
-    "t_mu",
-    "t_sigma",
+    *_FAMILY_CURVE_POPULATION,
     "gamma_mu",
     "gamma_sigma",
     "sigma_truthfulness",
