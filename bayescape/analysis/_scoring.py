@@ -90,19 +90,32 @@ def quadratic_rows(
         n_draws,
         seed,
     )
-    uniform = np.full(n_draws, 1.0 / n_draws)
+    return _scored_rows("paper quadratic", draws, scored, truthfulness, "truthfulness", family)
+
+
+def _scored_rows(
+    method: str,
+    draws: np.ndarray,
+    scored: pd.DataFrame,
+    column: str,
+    role: str,
+    family: str,
+) -> list[dict[str, Any]]:
+    """One row per ``scored`` model with a score in ``column``: its equally weighted
+    predictive ``draws`` (draws x models) scored against it."""
+    uniform = np.full(draws.shape[0], 1.0 / draws.shape[0])
     out = []
     for i, (_, row) in enumerate(scored.iterrows()):
-        if not np.isfinite(row[truthfulness]):
+        if not np.isfinite(row[column]):
             continue
         out.append(
             {
-                "method": "paper quadratic",
+                "method": method,
                 "family": family,
                 "model": row["model"],
-                "benchmark": "truthfulness",
-                "observed": float(row[truthfulness]),
-                **score_draws(draws[:, i], uniform, float(row[truthfulness])),
+                "benchmark": role,
+                "observed": float(row[column]),
+                **score_draws(draws[:, i], uniform, float(row[column])),
             }
         )
     return out
@@ -207,7 +220,6 @@ def baseline_rows(
     quadratic is scored for each benchmark; carrying forward only when a model is given.
     """
     out: list[dict[str, Any]] = []
-    uniform = np.full(n_draws, 1.0 / n_draws)
     x_new = np.log10(scored["params"].to_numpy(dtype=float))
     for role, column in benchmarks.items():
         known = rest[rest[column].notna()]
@@ -228,19 +240,7 @@ def baseline_rows(
                 "smallest carried forward", train, x_new, anchor, n_draws, seed
             )
         for method, d in draws.items():
-            for i, (_, row) in enumerate(scored.iterrows()):
-                if not np.isfinite(row[column]):
-                    continue
-                out.append(
-                    {
-                        "method": method,
-                        "family": family,
-                        "model": row["model"],
-                        "benchmark": role,
-                        "observed": float(row[column]),
-                        **score_draws(d[:, i], uniform, float(row[column])),
-                    }
-                )
+            out += _scored_rows(method, d, scored, column, role, family)
     return out
 
 
