@@ -67,6 +67,7 @@ from bayescape.models.phase import (
     coupling,
     family_parameters,
     new_family_draws,
+    new_family_log_density,
     reasoning_curve,
     truthfulness_curve,
 )
@@ -149,11 +150,6 @@ def _normalise(log_w: np.ndarray) -> tuple[np.ndarray, float]:
     return w, float(1.0 / np.sum(w**2))
 
 
-def _log_prior(theta: np.ndarray, means: np.ndarray, sds: np.ndarray) -> np.ndarray:
-    """Log density of ``theta`` under the population given each draw (up to a constant)."""
-    return np.sum(-0.5 * ((theta - means) / sds) ** 2 - np.log(sds), axis=1)
-
-
 _PROPOSAL_DF = 5.0
 
 
@@ -227,14 +223,14 @@ def simulate_family(
     # round 0 draws each family from the population itself (weights: the likelihood); later
     # rounds draw (a, log b, t, log gamma, c) from a Student t fitted to the weighted draws
     # (weights: population density x likelihood / proposal density)
-    theta, means, sds = new_family_draws({k: v[rows] for k, v in pop.items()}, z, rng)
+    theta, means, cov = new_family_draws({k: v[rows] for k, v in pop.items()}, z, anchor, rng)
     log_q = None
     best: tuple[_Draws, np.ndarray, float, bool] | None = None
     for _round in range(4):
         d = _family_draws(theta, pop, rows)
         log_w = _log_likelihood(d, measured, floor, anchor, n_items)
         if log_q is not None:
-            log_w += _log_prior(theta, means, sds) - log_q
+            log_w += new_family_log_density(theta, means, cov) - log_q
         w, ess = _normalise(log_w)
         if best is None or ess > best[2]:
             best = (d, w, ess, log_q is not None)

@@ -163,9 +163,19 @@ class ModelKind:
         raise BayescapeError(f"the {self.description} does not predict new families")
 
     def new_family_parameters(
-        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        z: np.ndarray,
+        anchor: float,
+        n_draws: int,
+        rng: Generator,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        """Curve parameters of new families, one per draw, and their truthfulness noise SDs."""
+        """Curve parameters of new families, one per draw, and their truthfulness noise SDs.
+
+        ``z`` are the family's standardised covariates and ``anchor`` its median log10 size
+        (where its levels are read; :func:`~bayescape.models.phase.level_mean`).
+        """
         raise BayescapeError(f"the {self.description} does not predict new families")
 
     def new_family_truthfulness(
@@ -194,10 +204,11 @@ class ModelKind:
         rng
             Source of the family draws.
         """
-        params, sigma = self.new_family_parameters(draws, panel, z, n_draws, rng)
+        anchor = float(np.median(x))
+        params, sigma = self.new_family_parameters(draws, panel, z, anchor, n_draws, rng)
         floor = BENCHMARKS[panel.reasoning_benchmark].floor
         column = {k: v[:, None] for k, v in params.items()}
-        return self.truthfulness_mean(x[None, :], floor, float(np.median(x)), column), sigma
+        return self.truthfulness_mean(x[None, :], floor, anchor, column), sigma
 
 
 class FamilyCurveKind(ModelKind):
@@ -261,11 +272,18 @@ class RunningCoupling(FamilyCurveKind):
         return out
 
     def new_family_parameters(
-        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        z: np.ndarray,
+        anchor: float,
+        n_draws: int,
+        rng: Generator,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         population = self.population(draws, panel)
         rows = replicated_rows(len(population["mu_c"]), n_draws)
-        theta, _, _ = phase.new_family_draws({k: v[rows] for k, v in population.items()}, z, rng)
+        rep = {k: v[rows] for k, v in population.items()}
+        theta, _, _ = phase.new_family_draws(rep, z, anchor, rng)
         return phase.family_parameters(theta), population["sigma_truthfulness"][rows]
 
 
@@ -294,10 +312,19 @@ class ConstantCoupling(FamilyCurveKind):
         return phase.constant_coupling_curve(x, floor, a, b, anchor, t, gamma)
 
     def new_family_parameters(
-        self, draws: Draws, panel: FamilyPanel, z: np.ndarray, n_draws: int, rng: Generator
+        self,
+        draws: Draws,
+        panel: FamilyPanel,
+        z: np.ndarray,
+        anchor: float,
+        n_draws: int,
+        rng: Generator,
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         population = {n: draws(n) for n in phase.CONSTANT_POPULATION}
-        return phase.constant_family_draws(population, rng), population["sigma_truthfulness"]
+        return (
+            phase.constant_family_draws(population, z, anchor, rng),
+            population["sigma_truthfulness"],
+        )
 
 
 class PooledQuadratic(ModelKind):

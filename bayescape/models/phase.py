@@ -24,7 +24,9 @@ linear in :math:`x` this is the paper's quadratic in :math:`x` with vertex :math
 
 Hierarchy (non-centred): :math:`c_f = \mu_c + Z_f\beta + \tau_c z_f`, :math:`z_f\sim N(0,1)`,
 with :math:`Z_f` the centred and scaled family covariates (missing entries imputed as latent
-standard-normal values). Likelihood: each score :math:`y \sim N_{[0,1]}(\mu, \sqrt{\mu(1-\mu)/n +
+standard-normal values); the levels follow the family's size,
+:math:`a_f \sim N(\mu_a + \delta_a (m_f - 9), \sigma_a)` and likewise :math:`t_f`
+(:func:`level_mean`). Likelihood: each score :math:`y \sim N_{[0,1]}(\mu, \sqrt{\mu(1-\mu)/n +
 \sigma^2})`, a normal truncated to [0, 1], with :math:`n` the benchmark's item count
 (:mod:`bayescape.models._likelihood`).
 
@@ -123,8 +125,36 @@ def pooled_quadratic_mean(x, c, curvature, t_vertex):
 # ---------------------------------------------------------------------------------------------
 # The population of families: parameters of a family the fit has not seen
 
-_FAMILY_CURVE_POPULATION = ("a_mu", "a_sigma", "log_b_mu", "log_b_sigma", "t_mu", "t_sigma")
+X_REF = 9.0
+r"""log10 size (1e9 parameters) at which the population means of the family levels are read:
+:math:`E[a_f] = a_\mu + a_\text{trend} (m_f - x_\text{ref})`, and likewise :math:`t_f`."""
+
+_FAMILY_CURVE_POPULATION = (
+    "a_mu",
+    "a_trend",
+    "a_beta",
+    "a_sigma",
+    "log_b_mu",
+    "log_b_sigma",
+    "t_mu",
+    "t_trend",
+    "t_beta",
+    "t_sigma",
+)
 """Population parameters of the reasoning curve and the truthfulness anchor (every family kind)."""
+
+
+def level_mean(mu, trend, anchor):
+    r"""Population mean of a family level at the family's anchor :math:`m`:
+    :math:`\mu + \text{trend}\,(m - x_\text{ref})`.
+
+    Families are anchored at their median size, so a family of larger models has its reasoning
+    logit ``a`` and truthfulness ``t`` read further up the scale: without the trend a new
+    family's level would be drawn from one population whatever its size. Works on numpy
+    arrays and PyTensor tensors alike.
+    """
+    return mu + trend * (anchor - X_REF)
+
 
 NEW_FAMILY_POPULATION: tuple[str, ...] = (
     *_FAMILY_CURVE_POPULATION,
@@ -146,30 +176,52 @@ CONSTANT_POPULATION: tuple[str, ...] = (
 """Posterior variables a new family of the constant-coupling model is drawn from."""
 
 
-def new_family_moments(
-    population: Mapping[str, np.ndarray], z: np.ndarray
+def _covariate_split(
+    population: Mapping[str, np.ndarray], name: str, z: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Mean and SD of :math:`\theta = (a, \log b, t, \log\gamma, c)` of a new family.
+    """Shift of the known covariates ``z`` (draws,) and the effects of the unknown ones
+    (draws, unknown) under the covariate effects ``name`` (draws x covariates)."""
+    known = ~np.isnan(z)
+    effects = population[name]
+    shift = effects[:, known] @ z[known] if known.any() else np.zeros(len(effects))
+    return shift, effects[:, ~known]
+
+
+def new_family_moments(
+    population: Mapping[str, np.ndarray], z: np.ndarray, anchor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Mean and covariance of :math:`\theta = (a, \log b, t, \log\gamma, c)` of a new family.
 
     One row per hyperparameter draw (the arrays of ``population``, by the names of
-    :data:`NEW_FAMILY_POPULATION`, plus ``beta`` of shape (draws, covariates)). ``z`` is the
-    family's standardised covariates, ``NaN`` where unknown: unknown covariates,
-    :math:`z_k \sim N(0, 1)`, are integrated out,
+    :data:`NEW_FAMILY_POPULATION`, and the covariate effects ``beta``, ``a_beta``, ``t_beta``
+    of shape (draws, covariates)). ``z`` is the family's standardised covariates, ``NaN`` where
+    unknown, and ``anchor`` its median log10 size. With :math:`B` the effects on
+    :math:`(a, t, c)`,
 
-    .. math:: c \mid \cdot \sim N\big(\mu_c + z_\text{known}\cdot\beta_\text{known},
-        \sqrt{\tau_c^2 + \textstyle\sum_\text{unknown} \beta_k^2}\big).
+    .. math:: \theta \mid \cdot \sim N\big(m + B_\text{known} z_\text{known},\;
+        \mathrm{diag}(s^2) + B_\text{unknown} B_\text{unknown}^\top\big),
+
+    :math:`m` the population means (:func:`level_mean` for the levels, :math:`\mu_c` for c)
+    and :math:`s` their SDs: unknown covariates, :math:`z_k \sim N(0, 1)` as in the model, are
+    integrated out, and because one unknown covariate moves :math:`a`, :math:`t` and :math:`c`
+    together they become correlated.
+
+    Returns
+    -------
+    (means, cov)
+        Shapes (draws, 5) and (draws, 5, 5).
     """
-    known = ~np.isnan(z)
-    beta = population["beta"]
-    shift = beta[:, known] @ z[known] if known.any() else 0.0
-    c_sd = np.sqrt(population["tau_c"] ** 2 + np.sum(beta[:, ~known] ** 2, axis=1))
+    shifts, loadings = {}, []
+    for name, column in (("a_beta", 0), ("t_beta", 2), ("beta", 4)):
+        shifts[column], unknown = _covariate_split(population, name, z)
+        loadings.append((column, unknown))
     means = np.column_stack(
         [
-            population["a_mu"],
+            level_mean(population["a_mu"], population["a_trend"], anchor) + shifts[0],
             population["log_b_mu"],
-            population["t_mu"],
+            level_mean(population["t_mu"], population["t_trend"], anchor) + shifts[2],
             population["log_gamma_mu"],
-            population["mu_c"] + shift,
+            population["mu_c"] + shifts[4],
         ]
     )
     sds = np.column_stack(
@@ -178,21 +230,39 @@ def new_family_moments(
             population["log_b_sigma"],
             population["t_sigma"],
             population["log_gamma_sigma"],
-            c_sd,
+            population["tau_c"],
         ]
     )
-    return means, sds
+    load = np.zeros((*means.shape, int(np.isnan(z).sum())))
+    for column, unknown in loadings:
+        load[:, column, :] = unknown
+    cov = load @ load.transpose(0, 2, 1)
+    cov[:, np.arange(5), np.arange(5)] += sds**2
+    return means, cov
 
 
 def new_family_draws(
-    population: Mapping[str, np.ndarray], z: np.ndarray, rng: np.random.Generator
+    population: Mapping[str, np.ndarray],
+    z: np.ndarray,
+    anchor: float,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""One new family per hyperparameter draw: :math:`\theta \sim N(\text{mean}, \text{sd})`.
+    r"""One new family per hyperparameter draw: :math:`\theta \sim N(\text{mean}, \text{cov})`.
 
     Returns ``theta`` (draws x 5, columns as :func:`new_family_moments`) and the moments.
     """
-    means, sds = new_family_moments(population, z)
-    return means + sds * rng.standard_normal(means.shape), means, sds
+    means, cov = new_family_moments(population, z, anchor)
+    chol = np.linalg.cholesky(cov)
+    eps = rng.standard_normal(means.shape)
+    return means + np.einsum("dij,dj->di", chol, eps), means, cov
+
+
+def new_family_log_density(theta: np.ndarray, means: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Log density of rows of ``theta`` under :func:`new_family_moments` (up to a constant)."""
+    chol = np.linalg.cholesky(cov)
+    resid = np.linalg.solve(chol, (theta - means)[..., None])[..., 0]
+    log_det = np.sum(np.log(np.diagonal(chol, axis1=1, axis2=2)), axis=1)
+    return -0.5 * np.sum(resid**2, axis=1) - log_det
 
 
 def family_parameters(theta: np.ndarray) -> dict[str, np.ndarray]:
@@ -210,20 +280,35 @@ def family_parameters(theta: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def constant_family_draws(
-    population: Mapping[str, np.ndarray], rng: np.random.Generator
+    population: Mapping[str, np.ndarray],
+    z: np.ndarray,
+    anchor: float,
+    rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     r"""One new family of the constant-coupling model per hyperparameter draw.
 
-    :math:`a = a_\mu + a_\sigma\varepsilon_1`, :math:`b = \exp(\log b_\mu +
-    \log b_\sigma\varepsilon_2)`, :math:`t = t_\mu + t_\sigma\varepsilon_3`,
+    With the level means of :func:`level_mean` at the family's ``anchor``,
+    :math:`a = \bar a + a_\sigma\varepsilon_1`, :math:`b = \exp(\log b_\mu +
+    \log b_\sigma\varepsilon_2)`, :math:`t = \bar t + t_\sigma\varepsilon_3`,
     :math:`\gamma = \gamma_\mu + \gamma_\sigma\varepsilon_4` (any sign), with
-    :math:`\varepsilon \sim N(0, 1)` drawn as one (4, draws) array.
+    :math:`\varepsilon \sim N(0, 1)` drawn as one (4, draws) array; the levels move with the
+    family's known covariates ``z`` (``a_beta``, ``t_beta``) and with draws of its unknown ones,
+    :math:`z_k \sim N(0, 1)`.
     """
     eps = rng.standard_normal((4, population["a_mu"].size))
+    a_shift, a_unknown = _covariate_split(population, "a_beta", z)
+    t_shift, t_unknown = _covariate_split(population, "t_beta", z)
+    z_unknown = rng.standard_normal((population["a_mu"].size, a_unknown.shape[1]))
     return {
-        "a": population["a_mu"] + population["a_sigma"] * eps[0],
+        "a": level_mean(population["a_mu"], population["a_trend"], anchor)
+        + a_shift
+        + np.sum(a_unknown * z_unknown, axis=1)
+        + population["a_sigma"] * eps[0],
         "b": np.exp(population["log_b_mu"] + population["log_b_sigma"] * eps[1]),
-        "t": population["t_mu"] + population["t_sigma"] * eps[2],
+        "t": level_mean(population["t_mu"], population["t_trend"], anchor)
+        + t_shift
+        + np.sum(t_unknown * z_unknown, axis=1)
+        + population["t_sigma"] * eps[2],
         "gamma": population["gamma_mu"] + population["gamma_sigma"] * eps[3],
     }
 
@@ -233,13 +318,21 @@ def constant_family_draws(
 
 
 def _covariate_matrix(panel: FamilyPanel) -> pt.TensorVariable:
-    """Z with missing entries replaced by latent N(0, 1) values (Bayesian imputation)."""
+    """Z with missing entries replaced by latent N(0, 1) values (Bayesian imputation).
+
+    The latent values ``z_missing`` are created once per model: every block that reads the
+    covariates (N_c, the levels) sees the same imputed values.
+    """
     missing = panel.missing
     z = np.where(missing, 0.0, panel.z)
     if not missing.any():
         return pt.as_tensor_variable(z)
     rows, cols = np.nonzero(missing)
-    latent = pm.Normal("z_missing", 0.0, 1.0, shape=len(rows))
+    model = pm.modelcontext(None)
+    if "z_missing" in model.named_vars:
+        latent = model["z_missing"]
+    else:
+        latent = pm.Normal("z_missing", 0.0, 1.0, shape=len(rows))
     return pt.set_subtensor(pt.as_tensor_variable(z)[rows, cols], latent)
 
 
@@ -274,10 +367,37 @@ def centred_effects(spec: ModelSpec) -> frozenset[str]:
     return frozenset(names)
 
 
+LEVEL_COVARIATE_EFFECTS = ("a_beta", "t_beta")
+"""Covariate effects on the family levels ``a`` and ``t`` (optional priors of the spec)."""
+
+
+def _level_covariates(name: str, panel: FamilyPanel, spec: ModelSpec):
+    r"""The covariates' shift of a family level, :math:`Z_f \beta_a` (``a_beta``) or
+    :math:`Z_f \beta_t` (``t_beta``): per family, or 0 with the effects fixed at 0 (kept as
+    a deterministic) when the spec has no prior for them or no covariates."""
+    k = len(panel.covariates)
+    if name not in spec.priors or not k:
+        pm.Deterministic(name, pt.zeros(k), dims="covariate")
+        return 0.0
+    return pt.dot(_covariate_matrix(panel), pymc_prior(name, spec, dims="covariate"))
+
+
+def _level_trend(name: str, spec: ModelSpec):
+    """The size trend ``a_trend`` or ``t_trend`` of :func:`level_mean`: its prior, or a fixed
+    0 (kept as a deterministic, so every fit has it) when the spec has no entry for it (specs
+    written before the trend; the leave-family-out comparison with and without it)."""
+    if name in spec.priors:
+        return pymc_prior(name, spec)
+    return pm.Deterministic(name, pt.as_tensor_variable(0.0))
+
+
 def _reasoning_block(panel: FamilyPanel, spec: ModelSpec, centred: frozenset[str]):
     """Family reasoning curves (partially pooled level and log-slope)."""
     f = panel.family_index
-    a = _family_effect("a", pymc_prior("a_mu", spec), pymc_prior("a_sigma", spec), "a" in centred)
+    a_mean = level_mean(
+        pymc_prior("a_mu", spec), _level_trend("a_trend", spec), panel.anchor
+    ) + _level_covariates("a_beta", panel, spec)
+    a = _family_effect("a", a_mean, pymc_prior("a_sigma", spec), "a" in centred)
     log_b = _family_effect(
         "log_b", pymc_prior("log_b_mu", spec), pymc_prior("log_b_sigma", spec), "log_b" in centred
     )
@@ -290,10 +410,12 @@ def _reasoning_block(panel: FamilyPanel, spec: ModelSpec, centred: frozenset[str
     return floor, a, b
 
 
-def _truthfulness_anchor(spec: ModelSpec, centred: frozenset[str]):
-    return _family_effect(
-        "t", pymc_prior("t_mu", spec), pymc_prior("t_sigma", spec), "t" in centred
-    )
+def _truthfulness_anchor(panel: FamilyPanel, spec: ModelSpec, centred: frozenset[str]):
+    """Family truthfulness at the anchors (partially pooled around :func:`level_mean`)."""
+    t_mean = level_mean(
+        pymc_prior("t_mu", spec), _level_trend("t_trend", spec), panel.anchor
+    ) + _level_covariates("t_beta", panel, spec)
+    return _family_effect("t", t_mean, pymc_prior("t_sigma", spec), "t" in centred)
 
 
 def _truthfulness_likelihood(panel: FamilyPanel, spec: ModelSpec, t_mu) -> None:
@@ -336,7 +458,7 @@ def build_family_curves_model(
     with pm.Model(coords=coords) as model:
         centred = centred_effects(spec)
         floor, a, b = _reasoning_block(panel, spec, centred)
-        t = _truthfulness_anchor(spec, centred)
+        t = _truthfulness_anchor(panel, spec, centred)
         _truthfulness_likelihood(panel, spec, coupling_block(panel, spec, centred, floor, a, b, t))
     return model
 

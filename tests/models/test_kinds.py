@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from positive_coupling import SPEC, PositiveCoupling
+from scipy import stats
 
 from bayescape.analysis import family_curves, replicated_scores
 from bayescape.data import DataWarning, load_dataset
@@ -29,6 +30,7 @@ from bayescape.models import (
 from bayescape.models.phase import (
     constant_coupling_curve,
     new_family_draws,
+    new_family_log_density,
     new_family_moments,
     pooled_quadratic_mean,
     reasoning_curve,
@@ -135,13 +137,18 @@ def test_pooled_quadratic_mean_has_its_vertex_at_c():
 
 @pytest.mark.math
 def test_new_family_moments_integrate_out_unknown_covariates():
-    """c's SD with one covariate unknown is that of mu + beta z + tau e with z, e ~ N(0, 1)."""
+    """The moments of theta = (a, log b, t, log gamma, c) with one covariate unknown are those
+    of the generative model, simulated: the unknown z ~ N(0, 1) moves a, t and c together."""
     pop = {
         "a_mu": np.array([0.1]),
+        "a_trend": np.array([0.6]),
+        "a_beta": np.array([[0.4, 0.7]]),
         "a_sigma": np.array([0.5]),
         "log_b_mu": np.array([0.2]),
         "log_b_sigma": np.array([0.3]),
         "t_mu": np.array([0.4]),
+        "t_trend": np.array([0.02]),
+        "t_beta": np.array([[0.01, -0.03]]),
         "t_sigma": np.array([0.05]),
         "log_gamma_mu": np.array([-0.7]),
         "log_gamma_sigma": np.array([0.4]),
@@ -150,16 +157,35 @@ def test_new_family_moments_integrate_out_unknown_covariates():
         "beta": np.array([[0.3, -0.8]]),
     }
     z = np.array([1.5, np.nan])
-    means, sds = new_family_moments(pop, z)
-    assert means[0, 4] == pytest.approx(9.5 + 0.3 * 1.5)
-    rng = np.random.default_rng(1)
-    simulated = (
-        9.5 + 0.3 * 1.5 - 0.8 * rng.standard_normal(400_000) + 0.5 * rng.standard_normal(400_000)
+    means, cov = new_family_moments(pop, z, anchor=10.5)
+    # the levels are read at the family's anchor, 1.5 decades above X_REF = 9
+    assert means[0] == pytest.approx(
+        [0.1 + 0.6 * 1.5 + 0.4 * 1.5, 0.2, 0.4 + 0.02 * 1.5 + 0.01 * 1.5, -0.7, 9.5 + 0.3 * 1.5]
     )
-    assert sds[0, 4] == pytest.approx(simulated.std(), rel=5e-3)
+    rng = np.random.default_rng(1)
+    n = 400_000
+    u, e = rng.standard_normal(n), rng.standard_normal((5, n))
+    simulated = np.stack(
+        [
+            means[0, 0] + 0.7 * u + 0.5 * e[0],
+            0.2 + 0.3 * e[1],
+            means[0, 2] - 0.03 * u + 0.05 * e[2],
+            -0.7 + 0.4 * e[3],
+            means[0, 4] - 0.8 * u + 0.5 * e[4],
+        ]
+    )
+    # 400,000 draws: sample covariances within ~0.5% of the scale of each entry
+    scale = np.sqrt(np.outer(np.diag(cov[0]), np.diag(cov[0])))
+    assert np.abs(np.cov(simulated) - cov[0]).max() / scale.max() < 5e-3
+    assert cov[0, 0, 4] == pytest.approx(0.7 * -0.8) and cov[0, 1, 4] == 0.0
     many = {k: np.repeat(v, 200_000, axis=0) for k, v in pop.items()}
-    theta, _, _ = new_family_draws(many, z, np.random.default_rng(2))
-    assert theta[:, 4].std() == pytest.approx(sds[0, 4], rel=5e-3)
+    theta, m, c = new_family_draws(many, z, 10.5, np.random.default_rng(2))
+    assert np.abs(np.cov(theta.T) - cov[0]).max() / scale.max() < 5e-3
+    # the density the importance sampler uses is the multivariate normal's (up to a constant)
+    rows = theta[:50]
+    exact = stats.multivariate_normal(means[0], cov[0]).logpdf(rows)
+    ours = new_family_log_density(rows, m[:50], c[:50])
+    assert ours - exact == pytest.approx(np.full(50, 2.5 * np.log(2 * np.pi)), rel=1e-9)
 
 
 # ---------------------------------------------------------------------------------------------
