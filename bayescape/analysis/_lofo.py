@@ -51,13 +51,39 @@ def lofo_fold(
     n_draws: int,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """One fold: refit without ``family`` and score the predictions of its models (a task)."""
+    """One fold: refit without ``family`` and score the predictions of its models (a task).
+
+    The fold is the one for what the spec's kind predicts a new family from
+    (:attr:`~bayescape.models.ModelKind.new_family_from`, a key of :data:`FOLDS`).
+    """
+    spec = parse_spec(spec_text, "<lofo>")
+    fold = FOLDS[model_kind(spec).new_family_from]
+    return fold(
+        spec,
+        data,
+        family,
+        condition_on_smallest=condition_on_smallest,
+        fit_kwargs=fit_kwargs,
+        n_draws=n_draws,
+        seed=seed,
+    )
+
+
+def _covariates_fold(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    family: str,
+    *,
+    condition_on_smallest: bool,
+    fit_kwargs: Mapping[str, Any],
+    n_draws: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """A fold of a kind that predicts a new family from its covariates (the phase models):
+    the family's models scored by :func:`simulate_family`, beside the baselines."""
     from bayescape.analysis._result import fit
 
-    spec = parse_spec(spec_text, "<lofo>")
     kind = model_kind(spec)
-    if kind.spec_kind == "dynamics":
-        return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
     rows = data[data["family"] == family].sort_values("params").reset_index(drop=True)
     rest = data[data["family"] != family]
     reasoning = spec.model.get("reasoning", "hellaswag")
@@ -100,6 +126,25 @@ def lofo_fold(
     }
     out += baseline_rows(rest, given, scored, benchmarks, n_draws, seed, family)
     return out
+
+
+def _initial_state_fold(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    family: str,
+    *,
+    condition_on_smallest: bool,
+    fit_kwargs: Mapping[str, Any],
+    n_draws: int,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """A fold of a kind that predicts a new family from its smallest model (the dynamics
+    model; it is always conditioned on, and the draws are the refit's own)."""
+    return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
+
+
+FOLDS = {"covariates": _covariates_fold, "initial_state": _initial_state_fold}
+"""The leave-one-family-out fold of each :attr:`~bayescape.models.ModelKind.new_family_from`."""
 
 
 class RefitDiagnosticsWarning(UserWarning):

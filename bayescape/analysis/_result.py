@@ -73,21 +73,48 @@ class Result(FitResult):
         options: dict[str, Any] = {"seed": seed, **kwargs}
         if prob is not None:
             options["prob"] = prob
-        if self.kind.spec_kind == "dynamics":
-            return _dynamics.predict_dynamics_family(
-                self, family, data=data, initial=initial, sizes=sizes, **options
-            )
-        if initial is not None:
-            raise BayescapeError(
-                "initial= is for the dynamics model; describe a new phase-model family with "
-                "a NewFamily (covariates and any measured models)"
-            )
-        if isinstance(family, str):
-            family, measured_sizes = _new_family.held_out_family(self, family, data)
-            sizes = measured_sizes if sizes is None else sizes
-        if sizes is None:
-            sizes = (1e9, 7e9, 70e9)
-        return _predict.predict_family(self, family, sizes, **options)
+        predict = _PREDICTORS[self.kind.new_family_from]  # what a new family starts from
+        return predict(self, family, sizes, data, initial, options)
+
+
+def _predict_from_initial_state(
+    result: Result,
+    family: Any,
+    sizes: Sequence[float] | None,
+    data: Any,
+    initial: Any,
+    options: dict[str, Any],
+) -> pd.DataFrame:
+    """:meth:`Result.predict_family` of a kind that starts a new family from its smallest model."""
+    return _dynamics.predict_dynamics_family(
+        result, family, data=data, initial=initial, sizes=sizes, **options
+    )
+
+
+def _predict_from_covariates(
+    result: Result,
+    family: Any,
+    sizes: Sequence[float] | None,
+    data: Any,
+    initial: Any,
+    options: dict[str, Any],
+) -> _predict.FamilyPrediction:
+    """:meth:`Result.predict_family` of a kind that describes a new family by its covariates."""
+    if initial is not None:
+        raise BayescapeError(
+            "initial= is for the dynamics model; describe a new phase-model family with "
+            "a NewFamily (covariates and any measured models)"
+        )
+    if isinstance(family, str):
+        family, measured_sizes = _new_family.held_out_family(result, family, data)
+        sizes = measured_sizes if sizes is None else sizes
+    if sizes is None:
+        sizes = (1e9, 7e9, 70e9)
+    return _predict.predict_family(result, family, sizes, **options)
+
+
+_PREDICTORS = {"covariates": _predict_from_covariates, "initial_state": _predict_from_initial_state}
+""":meth:`Result.predict_family` by :attr:`~bayescape.models.ModelKind.new_family_from`."""
 
 
 def fit(

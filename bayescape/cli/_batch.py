@@ -168,7 +168,7 @@ def _lofo(args: argparse.Namespace) -> int:
     if args.result is not None:
         fitted = load(args.result)
         model, data = fitted.spec, fitted.data
-        if fitted.kind.spec_kind == "dynamics" and not args.refit:
+        if fitted.kind.trajectories and not args.refit:  # refit-free importance sampling
             with _expected_notes_silenced():
                 out = leave_family_out_is(fitted, families=args.family, seed=args.seed)
             print(out.families.to_string(index=False))
