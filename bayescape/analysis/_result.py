@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from bayescape._signature import forwards_to
 from bayescape.analysis import _critical, _dynamics, _new_family, _predict
 from bayescape.analysis._checks import add_predictive_groups
-from bayescape.data import DEFAULT_DATASET
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult, fit_model
-from bayescape.models import ModelSpec
 
 
 class Result(FitResult):
@@ -117,44 +116,25 @@ _PREDICTORS = {"covariates": _predict_from_covariates, "initial_state": _predict
 """:meth:`Result.predict_family` by :attr:`~bayescape.models.ModelKind.new_family_from`."""
 
 
-def fit(
-    model: str | Path | ModelSpec = "phase",
-    data: str | Path | pd.DataFrame = DEFAULT_DATASET,
-    *,
-    sampler: str | None = None,
-    draws: int | None = None,
-    tune: int | None = None,
-    chains: int | None = None,
-    random_seed: int = 0,
-    target_accept: float | None = None,
-    exclude_families: Iterable[str] = (),
-    progressbar: bool = True,
-) -> Result:
+@forwards_to(fit_model)
+def fit(*args: Any, **kwargs: Any) -> Result:
     """Fit a model to a dataset and return a :class:`Result`.
 
     >>> import bayescape
     >>> result = bayescape.fit("phase", "leaderboard_v1", random_seed=1)  # doctest: +SKIP
     >>> result.critical_scales()[["family", "nc_median", "p_below", "p_above"]]  # doctest: +SKIP
 
-    See :func:`bayescape.inference.fit_model` for the arguments. For the phase models
+    Takes the arguments of :func:`bayescape.inference.fit_model`, with its defaults (they are
+    written there once; ``help(bayescape.fit)`` shows them): ``model`` and ``data``, then
+    keyword-only ``sampler``, ``draws``, ``tune``, ``chains``, ``random_seed``,
+    ``target_accept``, ``exclude_families`` and ``progressbar``. For the phase models
     (``phase``, ``phase_no_transition``, ``quadratic``) ``result.idata`` also holds the
     ``log_likelihood`` and ``posterior_predictive`` groups ArviZ reads (replicates seeded with
     ``random_seed``; see :func:`bayescape.analysis.add_predictive_groups`).
     """
-    base = fit_model(
-        model,
-        data,
-        sampler=sampler,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        random_seed=random_seed,
-        target_accept=target_accept,
-        exclude_families=exclude_families,
-        progressbar=progressbar,
-    )
+    base = fit_model(*args, **kwargs)
     result = Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
-    return add_predictive_groups(result, random_seed)
+    return add_predictive_groups(result, base.info["seed"])
 
 
 def load(path: str | os.PathLike) -> Result:
