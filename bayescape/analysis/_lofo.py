@@ -41,32 +41,15 @@ from bayescape.inference import BatchOptions, Task
 from bayescape.models import ModelSpec, load_spec, model_kind, parse_spec, required_benchmarks
 
 
-def lofo_fold(
-    spec_text: str,
-    data: pd.DataFrame,
-    family: str,
-    *,
-    condition_on_smallest: bool,
-    fit_kwargs: Mapping[str, Any],
-    n_draws: int,
-    seed: int,
-) -> list[dict[str, Any]]:
+def lofo_fold(spec_text: str, data: pd.DataFrame, family: str, **options: Any) -> list[dict]:
     """One fold: refit without ``family`` and score the predictions of its models (a task).
 
     The fold is the one for what the spec's kind predicts a new family from
-    (:attr:`~bayescape.models.ModelKind.new_family_from`, a key of :data:`FOLDS`).
+    (:attr:`~bayescape.models.ModelKind.new_family_from`, a key of :data:`FOLDS`); ``options``
+    (``condition_on_smallest``, ``fit_kwargs``, ``n_draws``, ``seed``) go to it.
     """
     spec = parse_spec(spec_text, "<lofo>")
-    fold = FOLDS[model_kind(spec).new_family_from]
-    return fold(
-        spec,
-        data,
-        family,
-        condition_on_smallest=condition_on_smallest,
-        fit_kwargs=fit_kwargs,
-        n_draws=n_draws,
-        seed=seed,
-    )
+    return FOLDS[model_kind(spec).new_family_from](spec, data, family, **options)
 
 
 def _covariates_fold(
@@ -129,17 +112,10 @@ def _covariates_fold(
 
 
 def _initial_state_fold(
-    spec: ModelSpec,
-    data: pd.DataFrame,
-    family: str,
-    *,
-    condition_on_smallest: bool,
-    fit_kwargs: Mapping[str, Any],
-    n_draws: int,
-    seed: int,
+    spec: ModelSpec, data: pd.DataFrame, family: str, *, fit_kwargs: Any, seed: int, **_: Any
 ) -> list[dict[str, Any]]:
-    """A fold of a kind that predicts a new family from its smallest model (the dynamics
-    model; it is always conditioned on, and the draws are the refit's own)."""
+    """A fold of a kind that predicts a new family from its smallest model (the dynamics model:
+    always conditioned on it, so ``condition_on_smallest`` and ``n_draws`` do not apply)."""
     return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
 
 

@@ -69,36 +69,21 @@ class Result(FitResult):
         ``prob`` defaults to each function's own (0.9 dynamics, 0.95 phase); other keyword
         arguments go to the function called.
         """
-        options: dict[str, Any] = {"seed": seed, **kwargs}
+        options: dict[str, Any] = {"seed": seed, "data": data, "initial": initial, **kwargs}
         if prob is not None:
             options["prob"] = prob
         predict = _PREDICTORS[self.kind.new_family_from]  # what a new family starts from
-        return predict(self, family, sizes, data, initial, options)
+        return predict(self, family, sizes, options)
 
 
-def _predict_from_initial_state(
-    result: Result,
-    family: Any,
-    sizes: Sequence[float] | None,
-    data: Any,
-    initial: Any,
-    options: dict[str, Any],
-) -> pd.DataFrame:
+def _predict_from_initial_state(result: Result, family: Any, sizes: Any, options: dict) -> Any:
     """:meth:`Result.predict_family` of a kind that starts a new family from its smallest model."""
-    return _dynamics.predict_dynamics_family(
-        result, family, data=data, initial=initial, sizes=sizes, **options
-    )
+    return _dynamics.predict_dynamics_family(result, family, sizes=sizes, **options)
 
 
-def _predict_from_covariates(
-    result: Result,
-    family: Any,
-    sizes: Sequence[float] | None,
-    data: Any,
-    initial: Any,
-    options: dict[str, Any],
-) -> _predict.FamilyPrediction:
+def _predict_from_covariates(result: Result, family: Any, sizes: Any, options: dict) -> Any:
     """:meth:`Result.predict_family` of a kind that describes a new family by its covariates."""
+    data, initial = options.pop("data"), options.pop("initial")
     if initial is not None:
         raise BayescapeError(
             "initial= is for the dynamics model; describe a new phase-model family with "
