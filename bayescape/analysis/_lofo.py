@@ -64,7 +64,7 @@ def _covariates_fold(
 ) -> list[dict[str, Any]]:
     """A fold of a kind that predicts a new family from its covariates (the phase models):
     the family's models scored by :func:`simulate_family`, beside the baselines."""
-    from bayescape.analysis._result import fit
+    from bayescape.analysis._result import refit
 
     kind = model_kind(spec)
     rows = data[data["family"] == family].sort_values("params").reset_index(drop=True)
@@ -76,9 +76,7 @@ def _covariates_fold(
     out: list[dict[str, Any]] = []
     sizes = scored["params"].to_numpy(dtype=float)
     if not kind.pooled:  # the pooled quadratic is the baseline below
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+        result = refit(spec, data, fit_kwargs, exclude_families=[family])
         ok = result.diagnostics.ok
         described = rows.copy()
         # only the given model keeps its scores: nothing measured on a scored model can leak in
@@ -200,10 +198,8 @@ def leave_one_family_out(
     n_draws
         Predictive draws per held-out family.
     batch, **batch_options
-        Where the refits run and their sampler settings: a
-        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
-        one result file per fold, resumable; ``executor``, ``n_workers``,
-        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
+        Where the refits run, with their sampler settings, as for
+        :func:`~bayescape.analysis.leave_family_out_elpd` (one result file per fold).
 
     Warns
     -----

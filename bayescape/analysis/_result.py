@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,10 @@ import pandas as pd
 from bayescape._signature import forwards_to
 from bayescape.analysis import _critical, _dynamics, _new_family, _predict
 from bayescape.analysis._checks import add_predictive_groups
+from bayescape.data import DataWarning
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult, fit_model
+from bayescape.models import ModelSpec
 
 
 class Result(FitResult):
@@ -120,6 +123,22 @@ def fit(*args: Any, **kwargs: Any) -> Result:
     base = fit_model(*args, **kwargs)
     result = Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
     return add_predictive_groups(result, base.info["seed"])
+
+
+def refit(
+    spec: ModelSpec,
+    data: pd.DataFrame,
+    fit_kwargs: Mapping[str, Any],
+    exclude_families: Iterable[str] = (),
+) -> Result:
+    """A fit inside a study's batch task (leave-family-out, comparison, sensitivity).
+
+    No progress bar, and the data's notes silenced: the study loaded the data, and said them,
+    once. Divergence and Pareto-k warnings still pass.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return fit(spec, data, exclude_families=exclude_families, progressbar=False, **fit_kwargs)
 
 
 def load(path: str | os.PathLike) -> Result:
