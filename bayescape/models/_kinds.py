@@ -246,6 +246,11 @@ class ModelKind:
         return self.truthfulness_mean(x[None, :], floor, float(np.median(x)), column), sigma
 
 
+def family_selector(coupling: str) -> dict[str, str]:
+    """The ``[model]`` keys of a phase model with one curve per family and this coupling."""
+    return {"kind": "phase", "coupling": coupling, "pooling": "family"}
+
+
 class FamilyCurveKind(ModelKind):
     """A phase model with one reasoning and one truthfulness curve per family."""
 
@@ -269,11 +274,7 @@ class RunningCoupling(FamilyCurveKind):
 
     name = "running"
     description = "running-coupling phase model"
-    selector: ClassVar[Mapping[str, str]] = {
-        "kind": "phase",
-        "coupling": "running",
-        "pooling": "family",
-    }
+    selector: ClassVar[Mapping[str, str]] = family_selector("running")
     critical_scale = "c"
     population_scale = "mu_c"
     population_variables = ("mu_c", "tau_c")
@@ -321,11 +322,7 @@ class ConstantCoupling(FamilyCurveKind):
 
     name = "constant"
     description = "constant-coupling (no transition) phase model"
-    selector: ClassVar[Mapping[str, str]] = {
-        "kind": "phase",
-        "coupling": "constant",
-        "pooling": "family",
-    }
+    selector: ClassVar[Mapping[str, str]] = family_selector("constant")
     curve_variables = ("a", "b", "t", "gamma")
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
