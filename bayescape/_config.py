@@ -16,7 +16,7 @@ FIGURE_NAMES: dict[str, tuple[str, ...]] = {
     "phase": ("phase-diagram", "coupling", "forest", "ppc", "prior"),
     "dynamics": ("trajectories", "inclusion", "eigenvalues"),
 }
-"""Figure kinds of each builder family (a model kind's ``spec_kind``; ``bayescape plot --kind``);
+"""Figure kinds of each figure set (a model kind's ``figure_set``; ``bayescape plot --kind``);
 :data:`bayescape.report.FIGURES` and ``DYNAMICS_FIGURES`` draw them."""
 
 FIGURE_FORMATS: tuple[str, ...] = ("png", "pdf", "svg")

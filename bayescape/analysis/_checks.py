@@ -24,7 +24,6 @@ from bayescape.data import DEFAULT_DATASET, DataWarning, load_dataset
 from bayescape.inference import FitResult
 from bayescape.models import ModelSpec, build_model, load_spec, model_kind, required_benchmarks
 from bayescape.models._likelihood import forward_sampling
-from bayescape.models.dynamics import DynamicsPanel, likelihood_cells
 
 PREDICTIVE_GROUPS = ("log_likelihood", "posterior_predictive")
 """Groups :func:`add_predictive_groups` writes (besides ``observed_data`` when it is missing)."""
@@ -58,52 +57,29 @@ def prior_predictive_check(
     with pm_model, forward_sampling():
         prior = pm.sample_prior_predictive(draws=draws, random_seed=random_seed)
     kind = model_kind(spec)
-    if kind.spec_kind == "dynamics":
-        return _dynamics_prior_table(prior, panel)
-    observed = {"reasoning": panel.reasoning, "truthfulness": panel.truthfulness}
     critical = None
     if kind.critical_scale is not None:
         critical = prior.prior.ds[kind.critical_scale].values.ravel()
     rows = []
-    for name, values in prior.prior_predictive.ds.items():
-        sims = values.values.reshape(-1, values.shape[-1])
+    for quantity, (variable, columns, y) in kind.observed_scores(panel).items():
+        values = prior.prior_predictive.ds[variable].values
+        sims = values.reshape(-1, values.shape[-1])[:, columns]
+        finite = sims[np.isfinite(sims)]
+        with np.errstate(invalid="ignore"):  # inf - inf of a blown-up draw: not near
+            near = np.abs(sims - y[None, :]) < 0.25
         row = {
-            "quantity": name,
-            "q05": float(np.quantile(sims, 0.05)),
-            "q50": float(np.quantile(sims, 0.5)),
-            "q95": float(np.quantile(sims, 0.95)),
+            "quantity": quantity,
+            "q05": float(np.quantile(finite, 0.05)) if finite.size else np.nan,
+            "q50": float(np.quantile(finite, 0.5)) if finite.size else np.nan,
+            "q95": float(np.quantile(finite, 0.95)) if finite.size else np.nan,
             "in_unit_interval": float(np.mean((sims >= 0) & (sims <= 1))),
-            "near_observed": float(np.mean(np.abs(sims - observed[name][None, :]) < 0.25)),
+            "near_observed": float(np.mean(near)),
         }
         if critical is not None:
             row["nc_prior_low"] = 10 ** float(np.quantile(critical, 0.05))
             row["nc_prior_high"] = 10 ** float(np.quantile(critical, 0.95))
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-def _dynamics_prior_table(prior: xr.DataTree, panel: DynamicsPanel) -> pd.DataFrame:
-    """:func:`prior_predictive_check`'s rows for the dynamics model, one per state."""
-    rows, cols = likelihood_cells(panel)
-    sims = prior.prior_predictive.ds["scores"].values.reshape(-1, len(rows))
-    out = []
-    for k, state in enumerate(panel.states):
-        s = sims[:, cols == k]
-        y = panel.scores[rows[cols == k], k]
-        finite = s[np.isfinite(s)]
-        with np.errstate(invalid="ignore"):  # inf - inf of a blown-up draw: not near
-            near = np.abs(s - y[None, :]) < 0.25
-        out.append(
-            {
-                "quantity": state,
-                "q05": float(np.quantile(finite, 0.05)) if finite.size else np.nan,
-                "q50": float(np.quantile(finite, 0.5)) if finite.size else np.nan,
-                "q95": float(np.quantile(finite, 0.95)) if finite.size else np.nan,
-                "in_unit_interval": float(np.mean((s >= 0) & (s <= 1))),
-                "near_observed": float(np.mean(near)),
-            }
-        )
-    return pd.DataFrame(out)
 
 
 def predictive_groups(fit: FitResult, seed: int) -> dict[str, xr.Dataset]:
@@ -122,7 +98,7 @@ def predictive_groups(fit: FitResult, seed: int) -> dict[str, xr.Dataset]:
     benchmark (``reasoning``, ``truthfulness``), named as the model's observed variables.
     Returns an empty dict for a model without these scores (the dynamics model).
     """
-    if fit.kind.spec_kind == "dynamics":
+    if not fit.kind.score_curves:
         return {}
     post = fit.posterior
     shape = (post.sizes["chain"], post.sizes["draw"])

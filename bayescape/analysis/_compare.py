@@ -128,12 +128,10 @@ def family_elpd_fold(
     seed: int,
 ) -> dict[str, Any]:
     """Refit without ``family``; its elpd (a batch task)."""
-    from bayescape.analysis._result import fit
+    from bayescape.analysis._result import refit
 
     spec = parse_spec(spec_text, "<compare>")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+    result = refit(spec, data, fit_kwargs, exclude_families=[family])
     rows = data[data["family"] == family].reset_index(drop=True)
     return {
         "model": spec.name,
@@ -162,13 +160,10 @@ def leave_family_out_elpd(
         Fitted results of different models on the same data.
     min_models
         Leave out only families with at least this many models.
-    random_seed
-        Sampler seed of every refit.
-    batch, **batch_options
-        Where the refits run and their sampler settings: a
-        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
-        one result file per fold, resumable; ``executor``, ``n_workers``,
-        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
+    random_seed, batch, **batch_options
+        Sampler seed of every refit; where the refits run, with their sampler settings: a
+        :class:`~bayescape.inference.BatchOptions` or its fields as keywords (``out_dir``
+        keeps one result file per fold, and a rerun resumes).
     """
     batch = BatchOptions.resolve(batch, batch_options)
     data = results[0].data

@@ -183,7 +183,7 @@ def diagnose_model(
     Parameters
     ----------
     fit
-        A result of the hierarchical running-coupling phase model.
+        A fit of the running-coupling phase model (the one with an N_c per family).
     size
         The model's parameter count.
     reasoning, truthfulness

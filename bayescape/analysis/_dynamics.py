@@ -45,9 +45,10 @@ from bayescape.models.dynamics import (
 
 
 def _require_dynamics(result: FitResult) -> None:
-    if result.kind.spec_kind != "dynamics":
+    if not result.kind.trajectories:
         raise BayescapeError(
-            f"model {result.spec.name!r} is not a dynamics model; fit "
+            f"model {result.spec.name!r} is a {result.kind.description}, not a dynamics model "
+            "(no state trajectories); fit "
             "'bayescape fit --model dynamics' first"
         )
 

@@ -278,11 +278,9 @@ def dynamics_lofo_fold(
 ) -> list[dict[str, Any]]:
     """One exact fold (a batch task): refit without ``family``, predict it from its smallest
     model and score its other models; the paper's quadratic on the same models."""
-    from bayescape.analysis._result import fit
+    from bayescape.analysis._result import refit
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+    result = refit(spec, data, fit_kwargs, exclude_families=[family])
     fam = _family_panel(data[data["family"] == family], spec)
     draws = _posterior_arrays(result, None, seed)
     n = len(draws["Xi"])

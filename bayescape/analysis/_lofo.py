@@ -41,8 +41,19 @@ from bayescape.inference import BatchOptions, Task
 from bayescape.models import ModelSpec, load_spec, model_kind, parse_spec, required_benchmarks
 
 
-def lofo_fold(
-    spec_text: str,
+def lofo_fold(spec_text: str, data: pd.DataFrame, family: str, **options: Any) -> list[dict]:
+    """One fold: refit without ``family`` and score the predictions of its models (a task).
+
+    The fold is the one for what the spec's kind predicts a new family from
+    (:attr:`~bayescape.models.ModelKind.new_family_from`, a key of :data:`FOLDS`); ``options``
+    (``condition_on_smallest``, ``fit_kwargs``, ``n_draws``, ``seed``) go to it.
+    """
+    spec = parse_spec(spec_text, "<lofo>")
+    return FOLDS[model_kind(spec).new_family_from](spec, data, family, **options)
+
+
+def _covariates_fold(
+    spec: ModelSpec,
     data: pd.DataFrame,
     family: str,
     *,
@@ -51,13 +62,11 @@ def lofo_fold(
     n_draws: int,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """One fold: refit without ``family`` and score the predictions of its models (a task)."""
-    from bayescape.analysis._result import fit
+    """A fold of a kind that predicts a new family from its covariates (the phase models):
+    the family's models scored by :func:`simulate_family`, beside the baselines."""
+    from bayescape.analysis._result import refit
 
-    spec = parse_spec(spec_text, "<lofo>")
     kind = model_kind(spec)
-    if kind.spec_kind == "dynamics":
-        return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
     rows = data[data["family"] == family].sort_values("params").reset_index(drop=True)
     rest = data[data["family"] != family]
     reasoning = spec.model.get("reasoning", "hellaswag")
@@ -67,9 +76,7 @@ def lofo_fold(
     out: list[dict[str, Any]] = []
     sizes = scored["params"].to_numpy(dtype=float)
     if not kind.pooled:  # the pooled quadratic is the baseline below
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataWarning)
-            result = fit(spec, data, exclude_families=[family], progressbar=False, **fit_kwargs)
+        result = refit(spec, data, fit_kwargs, exclude_families=[family])
         ok = result.diagnostics.ok
         described = rows.copy()
         # only the given model keeps its scores: nothing measured on a scored model can leak in
@@ -100,6 +107,18 @@ def lofo_fold(
     }
     out += baseline_rows(rest, given, scored, benchmarks, n_draws, seed, family)
     return out
+
+
+def _initial_state_fold(
+    spec: ModelSpec, data: pd.DataFrame, family: str, *, fit_kwargs: Any, seed: int, **_: Any
+) -> list[dict[str, Any]]:
+    """A fold of a kind that predicts a new family from its smallest model (the dynamics model:
+    always conditioned on it, so ``condition_on_smallest`` and ``n_draws`` do not apply)."""
+    return dynamics_lofo_fold(spec, data, family, fit_kwargs=fit_kwargs, seed=seed)
+
+
+FOLDS = {"covariates": _covariates_fold, "initial_state": _initial_state_fold}
+"""The leave-one-family-out fold of each :attr:`~bayescape.models.ModelKind.new_family_from`."""
 
 
 class RefitDiagnosticsWarning(UserWarning):
@@ -179,10 +198,8 @@ def leave_one_family_out(
     n_draws
         Predictive draws per held-out family.
     batch, **batch_options
-        Where the refits run and their sampler settings: a
-        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
-        one result file per fold, resumable; ``executor``, ``n_workers``,
-        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
+        Where the refits run, with their sampler settings, as for
+        :func:`~bayescape.analysis.leave_family_out_elpd` (one result file per fold).
 
     Warns
     -----

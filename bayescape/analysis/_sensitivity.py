@@ -91,11 +91,9 @@ def headline_numbers(result: FitResult) -> dict[str, float]:
 
 
 def _sensitivity_fit(spec_text: str, data: pd.DataFrame, fit_kwargs: Mapping) -> dict:
-    from bayescape.analysis._result import fit
+    from bayescape.analysis._result import refit
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        result = fit(parse_spec(spec_text, "<sensitivity>"), data, progressbar=False, **fit_kwargs)
+    result = refit(parse_spec(spec_text, "<sensitivity>"), data, fit_kwargs)
     post, kind = result.posterior, result.kind
     sds = {}
     if kind.family_critical_scales:
@@ -130,10 +128,7 @@ def prior_sensitivity(
     random_seed
         Sampler seed of every refit.
     batch, **batch_options
-        Where the refits run and their sampler settings: a
-        :class:`~bayescape.inference.BatchOptions`, or its fields as keywords (``out_dir``:
-        one result file per refit, resumable; ``executor``, ``n_workers``,
-        ``scheduler_address``; ``draws``, ``tune``, ``chains``: default 500, 500, 2).
+        As :func:`~bayescape.analysis.leave_family_out_elpd` (one result file per refit).
 
     Returns
     -------

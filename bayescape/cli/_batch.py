@@ -6,9 +6,9 @@ import argparse
 import contextlib
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bayescape._config import EXECUTORS
 from bayescape.cli import _options as opt
@@ -46,28 +46,42 @@ def _batch_options(args: argparse.Namespace) -> BatchOptions:
     )
 
 
+def _study(sub: argparse._SubParsersAction, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """A study's parser (``kwargs``: ``help``, ``description``), with ``--model`` and ``--data``."""
+    p = sub.add_parser(name, **kwargs)
+    opt.model_and_data(p)
+    return p
+
+
+def _study_end(
+    p: argparse.ArgumentParser, func: Callable, out: str = "directory of per-fold results"
+) -> None:
+    """A study's ``--out`` (help ``out``), the executor flags, and its function."""
+    p.add_argument("--out", type=Path, default=None, help=out)
+    _executor_options(p)
+    p.set_defaults(func=func)
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``calibrate``, ``lofo``, ``compare`` and ``sensitivity`` commands."""
-    p = sub.add_parser(
+    p = _study(
+        sub,
         "calibrate",
         help="simulation-based calibration of a model",
         description="Draw parameters from the prior, simulate data with the dataset's design, "
         "fit, and test the ranks of the true parameters for uniformity; interval coverage; the "
         "paper's bootstrap coverage on the same simulations. Resumable with --out.",
     )
-    p.add_argument("--model", default="phase")
-    p.add_argument("--data", default="leaderboard_v1")
     p.add_argument("--n-sims", type=opt.positive_int, default=200)
     p.add_argument(
         "--misspecified",
         action="store_true",
         help="simulate with 3x the extra noise the fitted prior allows (the check must fail)",
     )
-    p.add_argument("--out", type=Path, default=None, help="directory of per-simulation results")
-    _executor_options(p)
-    p.set_defaults(func=_calibrate)
+    _study_end(p, _calibrate, "directory of per-simulation results")
 
-    p = sub.add_parser(
+    p = _study(
+        sub,
         "lofo",
         help="leave-one-family-out predictive check (with the paper's quadratic baseline)",
         description="Refit without each family (>= 3 models), predict its scores from its "
@@ -77,8 +91,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "that family with --refit --family NAME).",
     )
     p.add_argument("result", nargs="?", type=Path, help="a fitted result .nc (its model and data)")
-    p.add_argument("--model", default="phase")
-    p.add_argument("--data", default="leaderboard_v1")
     p.add_argument("--smallest", action="store_true", help="also give each family's smallest model")
     p.add_argument(
         "--baselines",
@@ -98,9 +110,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="with a dynamics result: refit per family instead of importance sampling",
     )
-    p.add_argument("--out", type=Path, default=None, help="directory of per-fold results")
-    _executor_options(p)
-    p.set_defaults(func=_lofo)
+    _study_end(p, _lofo)
 
     p = sub.add_parser(
         "compare",
@@ -110,20 +120,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("results", nargs="+", type=Path, help="fitted results (.nc)")
     p.add_argument("--no-lfo", action="store_true", help="PSIS-LOO only (no refits)")
-    p.add_argument("--out", type=Path, default=None, help="directory of per-fold results")
-    _executor_options(p)
-    p.set_defaults(func=_compare)
+    _study_end(p, _compare)
 
-    p = sub.add_parser(
+    p = _study(
+        sub,
         "sensitivity",
         help="refit with prior SDs scaled (x0.5, x2) and report how far headline numbers move",
     )
-    p.add_argument("--model", default="phase")
-    p.add_argument("--data", default="leaderboard_v1")
     p.add_argument("--scales", default="0.5,2", help="comma-separated factors on prior SDs")
-    p.add_argument("--out", type=Path, default=None)
-    _executor_options(p)
-    p.set_defaults(func=_sensitivity)
+    _study_end(p, _sensitivity, "directory of per-refit results")
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -168,7 +173,7 @@ def _lofo(args: argparse.Namespace) -> int:
     if args.result is not None:
         fitted = load(args.result)
         model, data = fitted.spec, fitted.data
-        if fitted.kind.spec_kind == "dynamics" and not args.refit:
+        if fitted.kind.trajectories and not args.refit:  # refit-free importance sampling
             with _expected_notes_silenced():
                 out = leave_family_out_is(fitted, families=args.family, seed=args.seed)
             print(out.families.to_string(index=False))

@@ -46,7 +46,7 @@ def _load(path: str):
     from bayescape.analysis import load
 
     result = load(path)
-    if result.kind.spec_kind != "dynamics":
+    if not result.kind.trajectories:
         raise BayescapeError(
             f"{path}: model {result.spec.name!r} is not a dynamics model; use "
             "'bayescape summary' for it"

@@ -42,12 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "(default: leaderboard_v1), print the posterior critical scale N_c of every family and "
         "the diagnostics, and optionally save the result to netCDF.",
     )
-    p.add_argument(
-        "--model",
-        default="phase",
-        help="shipped model (phase, phase_no_transition, quadratic) or a spec .toml",
-    )
-    p.add_argument("--data", default="leaderboard_v1", help="shipped dataset name or CSV/Parquet")
+    opt.model_and_data(p)
     p.add_argument(
         "--sampler",
         choices=SAMPLERS,

@@ -116,8 +116,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=1000,
         help="bootstrap resamples (default 1000)",
     )
-    c.add_argument("--prob", type=opt.probability, default=0.9, help="interval width (default 0.9)")
-    c.add_argument("--seed", type=opt.seed, default=0, help="random seed (default 0)")
+    opt.seed_and_prob(c)
     c.set_defaults(func=_coupling)
 
     s = group.add_parser(

@@ -106,3 +106,21 @@ def output_options(p: argparse.ArgumentParser) -> None:
     form = p.add_mutually_exclusive_group()
     form.add_argument("--wide", action="store_true", help="every column and note, no width limit")
     form.add_argument("--json", action="store_true", help="machine-readable output (stdout)")
+
+
+def model_and_data(p: argparse.ArgumentParser) -> None:
+    """``--model`` and ``--data``, shared by the commands that fit (``fit`` and the studies)."""
+    p.add_argument(
+        "--model",
+        default="phase",
+        help="shipped model (phase, phase_no_transition, quadratic, dynamics) or a spec .toml",
+    )
+    p.add_argument("--data", default="leaderboard_v1", help="shipped dataset name or CSV/Parquet")
+
+
+def seed_and_prob(p: argparse.ArgumentParser, prob: float = 0.9) -> None:
+    """``--prob`` (interval width, default ``prob``) and ``--seed`` (default 0)."""
+    p.add_argument(
+        "--prob", type=probability, default=prob, help=f"interval width (default {prob:g})"
+    )
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")

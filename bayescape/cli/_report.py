@@ -364,7 +364,7 @@ def _plot(args: argparse.Namespace) -> int:
     if kind == "prior":
         options["draws"] = args.prior_draws
     result = _load(args.result)
-    fitted = result.kind.spec_kind
+    fitted = result.kind.figure_set
     wanted = next(family for family, names in FIGURE_NAMES.items() if kind in names)
     if fitted != wanted:
         fits = FIGURE_NAMES[fitted]
@@ -383,15 +383,15 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from bayescape.report import FIGURES, write_report
+    from bayescape.report import write_report
 
     result = _load(args.result)
     _warn_if_failed(result, args.result)
     figures = None  # every figure of the fit's model kind (phase or dynamics)
     if args.figure:
         figures = tuple(_choice(k, _PLOTS, "--figure") for k in args.figure)
-    elif args.no_prior and result.kind.spec_kind != "dynamics":
-        figures = tuple(FIGURES)
+    elif args.no_prior:
+        figures = FIGURE_NAMES[result.kind.figure_set]
     if figures is not None and args.no_prior:
         figures = tuple(k for k in figures if k != "prior")
     path = write_report(
@@ -408,15 +408,18 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from bayescape.analysis import read_family
-
     sizes = _parse_sizes(args.sizes) if args.sizes is not None else None
     if args.draws < 100:
         raise BayescapeError(f"--draws {args.draws} is too few; use at least 100")
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    if result.kind.spec_kind == "dynamics":
-        return _predict_dynamics(args, result, sizes)
+    predict = _PREDICTORS[result.kind.new_family_from]  # what a new family starts from
+    return predict(args, result, sizes)
+
+
+def _predict_from_covariates(args: argparse.Namespace, result, sizes: list[float] | None) -> int:
+    from bayescape.analysis import read_family
+
     if args.initial:
         raise BayescapeError(
             f"{args.result} is a phase-model fit: --initial is for the dynamics model; "
@@ -472,6 +475,11 @@ def _predict_dynamics(args: argparse.Namespace, result, sizes: list[float] | Non
         frames["errors (models other than the starting one)"] = prediction_errors(pred)
     emit_frames(frames, args.json)
     return 0
+
+
+_PREDICTORS = {"covariates": _predict_from_covariates, "initial_state": _predict_dynamics}
+"""``bayescape predict`` by what the fit's kind predicts a new family from
+(:attr:`~bayescape.models.ModelKind.new_family_from`)."""
 
 
 def _diagnose(args: argparse.Namespace) -> int:

@@ -38,7 +38,7 @@ import numpy as np
 from bayescape._config import EXECUTORS
 from bayescape._repr import compact_repr
 from bayescape.errors import BayescapeError
-from bayescape.inference._sampling import MassMatrix, nutpie_options, reproducible_compilation
+from bayescape.inference._sampling import MassMatrix, compile_nutpie, nutpie_options
 
 ExecutorName = Literal["sequential", "local", "dask"]
 _KEY = re.compile(r"^[A-Za-z0-9_.\-]+$")
@@ -444,7 +444,6 @@ class ReusableModel:
     """
 
     def __init__(self, model: Any) -> None:
-        import nutpie
         import pytensor
 
         self.model = model
@@ -453,8 +452,7 @@ class ReusableModel:
             value = model.rvs_to_values[rv]
             data = np.asarray(getattr(value, "data", value), dtype=float)
             model.rvs_to_values[rv] = pytensor.shared(data, name=f"observed_{rv.name}")
-        with reproducible_compilation():
-            self._compiled = nutpie.compile_pymc_model(model)
+        self._compiled = compile_nutpie(model)
 
     def sample(
         self,

@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import pymc as pm
 import pytensor
@@ -137,19 +137,8 @@ def _sample_nutpie(
     from pymc.backends.arviz import patch_nutpie_idata
     from pymc.progress_bar.progress import NutpieProgressBarManager
 
-    if has_jax_ops(model):
-        # Numba cannot compile a JAX op (the dynamics model's diffrax solve): nutpie then
-        # calls the model's JAX log-density and gradient (one compiled XLA function).
-        import bayescape._jax  # noqa: F401  (x64 before any JAX work)
-
-        backend = {"backend": "jax", "gradient_backend": "jax"}
-    else:
-        # Numba (nutpie's default) is faster to run on the phase model than its JAX backend
-        # (5.5 s vs 101 s of sampling, measured).
-        backend = {"backend": "numba"}
     start = time.perf_counter()
-    with reproducible_compilation():
-        compiled = nutpie.compile_pymc_model(model, **backend)
+    compiled = compile_nutpie(model)
     bar = NutpieProgressBarManager(chains=chains, draws=draws, progressbar=progressbar)
     sampling_start = time.perf_counter()
     with bar:
@@ -167,6 +156,39 @@ def _sample_nutpie(
         )
     patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - sampling_start)
     return idata, time.perf_counter() - start
+
+
+def compile_nutpie(model: pm.Model) -> Any:
+    """The model compiled by nutpie, with the backend its operations need.
+
+    Every nutpie compile of the package goes through here (:func:`sample`,
+    :class:`~bayescape.inference.ReusableModel`), with Numba's ``fastmath`` off
+    (:func:`reproducible_compilation`).
+
+    Parameters
+    ----------
+    model
+        A built PyMC model.
+
+    Returns
+    -------
+    nutpie.CompiledModel
+        Numba's compile (nutpie's default, faster to run on the phase model than its JAX
+        backend: 5.5 s vs 101 s of sampling, measured), or JAX's when the log density holds a
+        JAX op (:func:`has_jax_ops`: the dynamics model's diffrax solve, which Numba would run
+        in object mode, calling Python at every gradient); nutpie then calls the model's JAX
+        log density and gradient, one compiled XLA function.
+    """
+    import nutpie
+
+    if has_jax_ops(model):
+        import bayescape._jax  # noqa: F401  (x64 before any JAX work)
+
+        backend = {"backend": "jax", "gradient_backend": "jax"}
+    else:
+        backend = {"backend": "numba"}
+    with reproducible_compilation():
+        return nutpie.compile_pymc_model(model, **backend)
 
 
 @contextmanager

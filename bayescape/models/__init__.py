@@ -60,7 +60,7 @@ def build_phase_model(panel: FamilyPanel, spec: ModelSpec) -> pm.Model:
         When ``spec`` names no phase model (a dynamics spec, or no kind at all).
     """
     kind = model_kind(spec)
-    if kind.spec_kind != "phase":
+    if not kind.score_curves:
         raise SpecError(f"{spec.path}: a {kind.description} is not a phase model")
     return kind.build(panel, spec)
 

@@ -35,6 +35,7 @@ from bayescape.models.dynamics import (
     build_dynamics_model,
     dynamics_headline_variables,
     dynamics_states,
+    likelihood_cells,
     prepare_dynamics_panel,
 )
 
@@ -57,7 +58,8 @@ class ModelKind:
     name
         The kind's registry name (``running``, ``constant``, ``pooled``, ``dynamics``).
     spec_kind
-        The spec's ``[model] kind`` of the builder family: ``phase`` or ``dynamics``.
+        The spec's ``[model] kind`` of the builder family: ``phase`` or ``dynamics`` (a label;
+        nothing dispatches on it).
     description
         A phrase for messages ("running-coupling phase model").
     selector
@@ -80,6 +82,20 @@ class ModelKind:
         not predict new families from covariates).
     curve_variables
         The parameters of the truthfulness curve, in the order its maths takes them.
+    figure_set
+        The set of figures the report draws for a fit (a key of
+        ``bayescape.report.FIGURES_BY_KIND``: ``phase`` or ``dynamics``).
+    score_curves
+        A mean score per observed model and draw (:meth:`mean_scores`): the fit gets the
+        ``log_likelihood`` and ``posterior_predictive`` groups, and it is a phase model.
+    trajectories
+        The posterior holds latent state trajectories: the dynamics summaries (library terms,
+        eigenvalues, coupling along trajectories) and the refit-free importance-sampling
+        leave-family-out apply.
+    new_family_from
+        What a prediction of a new family starts from, which picks the prediction and the
+        leave-family-out fold: ``covariates`` (its covariates and any measured models, through
+        :meth:`new_family_truthfulness`) or ``initial_state`` (its smallest model's scores).
     """
 
     name: ClassVar[str]
@@ -93,6 +109,10 @@ class ModelKind:
     family_curves: ClassVar[bool] = False
     new_family_population: ClassVar[tuple[str, ...]] = ()
     curve_variables: ClassVar[tuple[str, ...]] = ()
+    figure_set: ClassVar[str] = "phase"
+    score_curves: ClassVar[bool] = False
+    trajectories: ClassVar[bool] = False
+    new_family_from: ClassVar[str] = "covariates"
 
     def __repr__(self) -> str:
         """``<ModelKind running: running-coupling phase model>``."""
@@ -129,6 +149,32 @@ class ModelKind:
     def build(self, panel: Any, spec: ModelSpec) -> pm.Model:
         """The PyMC model on ``panel`` (from :meth:`prepare_panel`)."""
         raise NotImplementedError
+
+    def panel_benchmarks(self, panel: Any) -> list[tuple[str, list[str]]]:
+        """The benchmarks of a panel by role (``reasoning``, ``truthfulness``; ``states``)."""
+        return [
+            ("reasoning", [panel.reasoning_benchmark]),
+            ("truthfulness", [panel.truthfulness_benchmark]),
+        ]
+
+    def panel_notes(self, panel: Any) -> list[tuple[str, str]]:
+        """What else a data summary says of a panel, as (label, text) rows."""
+        rows = [("covariates of N_c", ", ".join(panel.covariates) or "none")]
+        if panel.dropped_covariates:
+            dropped = "; ".join(f"{n} ({why})" for n, why in panel.dropped_covariates)
+            rows.append(("covariates dropped", dropped))
+        return rows
+
+    def observed_scores(self, panel: Any) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+        """The observed scores by reported quantity, each as its likelihood term.
+
+        Returns ``{quantity: (variable, columns, observed)}``: the observed variable of the
+        model, the indices of its flattened last axis that belong to the quantity, and their
+        observed scores (a prior- or posterior-predictive array of ``variable`` reshaped to
+        ``(draws, -1)`` and indexed by ``columns`` lines up with ``observed``).
+        """
+        scores = {"reasoning": panel.reasoning, "truthfulness": panel.truthfulness}
+        return {name: (name, np.arange(len(y)), y) for name, y in scores.items()}
 
     # -- what a posterior holds -----------------------------------------------------------------
 
@@ -211,10 +257,16 @@ class ModelKind:
         return self.truthfulness_mean(x[None, :], floor, anchor, column), sigma
 
 
+def family_selector(coupling: str) -> dict[str, str]:
+    """The ``[model]`` keys of a phase model with one curve per family and this coupling."""
+    return {"kind": "phase", "coupling": coupling, "pooling": "family"}
+
+
 class FamilyCurveKind(ModelKind):
     """A phase model with one reasoning and one truthfulness curve per family."""
 
     family_curves = True
+    score_curves = True
 
     def mean_scores(self, draws: Draws, panel: FamilyPanel) -> dict[str, np.ndarray]:
         f = panel.family_index
@@ -233,11 +285,7 @@ class RunningCoupling(FamilyCurveKind):
 
     name = "running"
     description = "running-coupling phase model"
-    selector: ClassVar[Mapping[str, str]] = {
-        "kind": "phase",
-        "coupling": "running",
-        "pooling": "family",
-    }
+    selector: ClassVar[Mapping[str, str]] = family_selector("running")
     critical_scale = "c"
     population_scale = "mu_c"
     population_variables = ("mu_c", "tau_c")
@@ -292,11 +340,7 @@ class ConstantCoupling(FamilyCurveKind):
 
     name = "constant"
     description = "constant-coupling (no transition) phase model"
-    selector: ClassVar[Mapping[str, str]] = {
-        "kind": "phase",
-        "coupling": "constant",
-        "pooling": "family",
-    }
+    selector: ClassVar[Mapping[str, str]] = family_selector("constant")
     curve_variables = ("a", "b", "t", "gamma")
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
@@ -337,7 +381,12 @@ class PooledQuadratic(ModelKind):
     population_scale = "c_pooled"
     population_variables = ("c_pooled",)
     pooled = True
+    score_curves = True
     curve_variables = ("c_pooled", "curvature", "t_vertex")
+
+    def observed_scores(self, panel: FamilyPanel) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+        y = panel.truthfulness
+        return {"truthfulness": ("truthfulness", np.arange(len(y)), y)}
 
     def benchmarks(self, spec: ModelSpec) -> list[str]:
         return [spec.model.get("truthfulness", "truthfulqa")]
@@ -375,6 +424,9 @@ class Dynamics(ModelKind):
     spec_kind = "dynamics"
     description = "sparse dynamics (ODE) model"
     selector: ClassVar[Mapping[str, str]] = {"kind": "dynamics"}
+    figure_set = "dynamics"
+    trajectories = True
+    new_family_from = "initial_state"
 
     def benchmarks(self, spec: ModelSpec) -> list[str]:
         return dynamics_states(spec)
@@ -387,6 +439,24 @@ class Dynamics(ModelKind):
 
     def build(self, panel: DynamicsPanel, spec: ModelSpec) -> pm.Model:
         return build_dynamics_model(panel, spec)
+
+    def panel_benchmarks(self, panel: DynamicsPanel) -> list[tuple[str, list[str]]]:
+        return [("states", list(panel.states))]
+
+    def panel_notes(self, panel: DynamicsPanel) -> list[tuple[str, str]]:
+        return [("families left out", ", ".join(panel.dropped_families) or "none")]
+
+    def observed_scores(
+        self, panel: DynamicsPanel
+    ) -> dict[str, tuple[str, np.ndarray, np.ndarray]]:
+        """One quantity per state: the cells of the likelihood's ``scores`` in that column
+        (every measured score but each family's smallest model's, which sets the initial
+        state)."""
+        rows, cols = likelihood_cells(panel)
+        return {
+            state: ("scores", np.flatnonzero(cols == k), panel.scores[rows[cols == k], k])
+            for k, state in enumerate(panel.states)
+        }
 
 
 def replicated_rows(n_posterior: int, n_draws: int) -> np.ndarray:

@@ -181,21 +181,21 @@ def build_frontier_model(
 
 
 def _posterior(idata: xr.DataTree, name: str) -> xr.DataArray:
-    if "posterior" not in idata.children or name not in idata["posterior"].ds:
-        raise BayescapeError(
-            f"the result has no posterior variable {name!r}: pass the DataTree returned by "
-            "sampling build_frontier_model(...)"
-        )
-    return idata["posterior"].ds[name]
+    return _variable(idata, "posterior", name)
 
 
 def _constant(idata: xr.DataTree, name: str) -> np.ndarray:
-    if "constant_data" not in idata.children or name not in idata["constant_data"].ds:
+    return np.asarray(_variable(idata, "constant_data", name).values)
+
+
+def _variable(idata: xr.DataTree, group: str, name: str) -> xr.DataArray:
+    if group not in idata.children or name not in idata[group].ds:
+        what = "posterior variable" if group == "posterior" else group
         raise BayescapeError(
-            f"the result has no constant_data {name!r}: pass the DataTree returned by "
+            f"the result has no {what} {name!r}: pass the DataTree returned by "
             "sampling build_frontier_model(...)"
         )
-    return np.asarray(idata["constant_data"].ds[name].values)
+    return idata[group].ds[name]
 
 
 def _interval(draws: np.ndarray, prob: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -226,6 +226,12 @@ class PosteriorSummary:
     draws: np.ndarray
 
 
+def _interval_columns(name: str, draws: np.ndarray, prob: float) -> dict[str, np.ndarray]:
+    """``{name}_median``, ``{name}_low`` and ``{name}_high`` of draws (draws x items)."""
+    med, lo, hi = _interval(draws, prob)
+    return {f"{name}_median": med, f"{name}_low": lo, f"{name}_high": hi}
+
+
 def _summary(draws: np.ndarray, prob: float) -> PosteriorSummary:
     med, lo, hi = _interval(draws, prob)
     return PosteriorSummary(float(med), float(lo), float(hi), prob, draws)
@@ -238,10 +244,8 @@ def frontier_population_line(
 
     Parameters
     ----------
-    idata
-        Posterior of :func:`build_frontier_model`.
-    prob
-        Coverage of the equal-tailed intervals.
+    idata, prob
+        As :func:`frontier_lab_slopes`.
 
     Returns
     -------
@@ -274,13 +278,10 @@ def frontier_lab_slopes(idata: xr.DataTree, *, prob: float = 0.95) -> pd.DataFra
     """
     da = _posterior(idata, "slope")
     draws = flatten_chains(da)
-    med, lo, hi = _interval(draws, prob)
     return pd.DataFrame(
         {
             "lab": [str(v) for v in da["lab"].values],
-            "slope_median": med,
-            "slope_low": lo,
-            "slope_high": hi,
+            **_interval_columns("slope", draws, prob),
             "slope_sd": draws.std(axis=0, ddof=1),
         }
     )
@@ -291,10 +292,8 @@ def frontier_residuals(idata: xr.DataTree, *, prob: float = 0.95) -> pd.DataFram
 
     Parameters
     ----------
-    idata
-        Posterior of :func:`build_frontier_model`.
-    prob
-        Coverage of the equal-tailed intervals.
+    idata, prob
+        The frontier posterior and the intervals' coverage, as :func:`frontier_lab_slopes`.
 
     Returns
     -------
@@ -303,21 +302,16 @@ def frontier_residuals(idata: xr.DataTree, *, prob: float = 0.95) -> pd.DataFram
         ``lab_residual_low``, ``lab_residual_high`` (fractions of GPQA).
     """
     h = _posterior(idata, "h")
-    res = _posterior(idata, "lab_residual")
     labs = [str(v) for v in _posterior(idata, "slope")["lab"].values]
     lab_index = _constant(idata, "lab_index").astype(int)
-    h_med, h_lo, h_hi = _interval(flatten_chains(h), prob)
-    r_med, r_lo, r_hi = _interval(flatten_chains(res), prob)
     return pd.DataFrame(
         {
             "model": [str(v) for v in h["model"].values],
             "lab": [labs[i] for i in lab_index],
-            "h_median": h_med,
-            "h_low": h_lo,
-            "h_high": h_hi,
-            "lab_residual_median": r_med,
-            "lab_residual_low": r_lo,
-            "lab_residual_high": r_hi,
+            **_interval_columns("h", flatten_chains(h), prob),
+            **_interval_columns(
+                "lab_residual", flatten_chains(_posterior(idata, "lab_residual")), prob
+            ),
         }
     )
 
@@ -434,10 +428,8 @@ def frontier_correlation(
 
     Parameters
     ----------
-    idata
-        Posterior of :func:`build_frontier_model`.
-    prob
-        Coverage of the equal-tailed interval.
+    idata, prob
+        As :func:`frontier_lab_slopes`.
     seed
         Seed for the replicated scores.
 

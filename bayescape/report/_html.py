@@ -28,7 +28,7 @@ from bayescape.report._summary import format_params
 from bayescape.report._tables import Column, _cell, table_frame
 
 FIGURES_BY_KIND = {"phase": FIGURES, "dynamics": DYNAMICS_FIGURES}
-"""The figures of each builder family (a kind's ``spec_kind``)."""
+"""The figures of each figure set (a kind's ``figure_set``)."""
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a;
@@ -169,16 +169,10 @@ def _data_summary(result: Result) -> str:
         b = BENCHMARKS[name]
         return f"{b.label} ({b.setting}, {b.n_items:,} items)"
 
-    if result.kind.spec_kind == "dynamics":
-        rows.append(("states", "; ".join(benchmark(s) for s in panel.states)))
-        rows.append(("families left out", ", ".join(panel.dropped_families) or "none"))
-    else:
-        rows.append(("reasoning", benchmark(panel.reasoning_benchmark)))
-        rows.append(("truthfulness", benchmark(panel.truthfulness_benchmark)))
-        rows.append(("covariates of N_c", ", ".join(panel.covariates) or "none"))
-        if panel.dropped_covariates:
-            dropped = "; ".join(f"{n} ({why})" for n, why in panel.dropped_covariates)
-            rows.append(("covariates dropped", dropped))
+    kind = result.kind
+    for role, names in kind.panel_benchmarks(panel):
+        rows.append((role, "; ".join(benchmark(n) for n in names)))
+    rows.extend(kind.panel_notes(panel))
     return (
         '<dl class="kv">'
         + "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows)
@@ -257,7 +251,7 @@ def render_report(
         Called with a short message before each slow step (the CLI prints them).
     """
     say = progress or (lambda _msg: None)
-    registry = FIGURES_BY_KIND[result.kind.spec_kind]
+    registry = FIGURES_BY_KIND[result.kind.figure_set]
     known = {**FIGURES, **DYNAMICS_FIGURES}
     figures = tuple(registry) if figures is None else tuple(figures)
     unknown = [f for f in figures if f not in known]
@@ -308,7 +302,7 @@ def render_report(
     other = [k for k in figures if k not in registry]
     if other:
         parts.append(
-            f'<p class="note">Not figures of a {_esc(result.kind.spec_kind)} fit, left out: '
+            f'<p class="note">Not figures of a {_esc(result.kind.figure_set)} fit, left out: '
             f"{_esc(', '.join(other))}.</p>"
         )
     for kind in (k for k in figures if k in registry):

@@ -59,3 +59,33 @@ def test_pymc_info_lines_are_held_back_while_sampling(caplog):
     assert "visible before sampling" in messages
     assert not any("NUTS[" in m for m in messages), messages
     assert logging.getLogger("pymc").level == logging.INFO  # caplog's level, put back
+
+
+@pytest.mark.behaviour
+def test_reusable_model_samples_a_model_with_a_jax_op():
+    """ReusableModel compiles as sample() does (one compile_nutpie): a JAX op (the dynamics
+    model's ODE solve) gets nutpie's JAX backend. It once compiled with Numba, which runs the
+    op in object mode (Python calls at every gradient) and says so in a warning."""
+    import jax.numpy as jnp
+    import numpy as np
+    import pymc as pm
+    import pytensor
+
+    import bayescape._jax  # noqa: F401  (x64 before wrap_jax)
+    from bayescape.inference import ReusableModel
+
+    @pytensor.wrap_jax
+    def squash(mu):
+        return jnp.tanh(mu)
+
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, 1.0)
+        pm.Normal("y", squash(mu), 0.5, observed=np.zeros(3))
+    assert has_jax_ops(model)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Numba will use object mode")
+        reusable = ReusableModel(model)
+        up = reusable.sample({"y": np.full(3, 0.9)}, draws=50, tune=50, chains=1, random_seed=1)
+        down = reusable.sample({"y": np.full(3, -0.9)}, draws=50, tune=50, chains=1, random_seed=1)
+    assert up.posterior["mu"].shape == (1, 50)
+    assert up.posterior["mu"].mean() > 0 > down.posterior["mu"].mean()  # the new data are read

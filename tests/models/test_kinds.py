@@ -10,6 +10,7 @@ from positive_coupling import SPEC, PositiveCoupling
 from scipy import stats
 
 from bayescape.analysis import family_curves, replicated_scores
+from bayescape.analysis._checks import predictive_groups
 from bayescape.data import DataWarning, load_dataset
 from bayescape.errors import BayescapeError, SpecError
 from bayescape.models import (
@@ -72,6 +73,38 @@ def test_kinds_answer_what_the_spec_switches_used_to():
     assert quad.pooled and not phase.pooled
     assert phase.family_curves and none.family_curves and not quad.family_curves
     assert (phase.spec_kind, dyn.spec_kind) == ("phase", "dynamics")
+
+
+@pytest.mark.behaviour
+def test_kinds_declare_what_the_layers_above_dispatch_on():
+    """Figures, predictive groups, dynamics summaries and new-family predictions: each a
+    declared attribute (a kind added later inherits them; no switch elsewhere to edit)."""
+    declared = {
+        name: (k.figure_set, k.score_curves, k.trajectories, k.new_family_from)
+        for name, k in ((n, model_kind(load_spec(n))) for n in SHIPPED)
+    }
+    assert declared == {
+        "phase": ("phase", True, False, "covariates"),
+        "phase_no_transition": ("phase", True, False, "covariates"),
+        "quadratic": ("phase", True, False, "covariates"),
+        "dynamics": ("dynamics", False, True, "initial_state"),
+    }
+
+
+@pytest.mark.behaviour
+def test_every_declared_value_has_its_implementation(positive):
+    """Each registered kind's figure set, fold, and predictor exist in the layers above."""
+    from bayescape.analysis._lofo import FOLDS
+    from bayescape.analysis._result import _PREDICTORS
+    from bayescape.cli._report import _PREDICTORS as CLI_PREDICTORS
+    from bayescape.report._html import FIGURES_BY_KIND
+
+    for kind in KINDS.values():
+        assert kind.figure_set in FIGURES_BY_KIND, kind
+        assert kind.new_family_from in FOLDS, kind
+        assert kind.new_family_from in _PREDICTORS, kind
+        assert kind.new_family_from in CLI_PREDICTORS, kind
+    assert FOLDS["initial_state"] is not FOLDS["covariates"]
 
 
 @pytest.mark.behaviour
@@ -211,6 +244,8 @@ def test_a_registered_variant_builds_and_reuses_the_analyses(positive, make_prio
     assert curves.c is None and curves.truthfulness.shape == (30, 60)
     replicates = replicated_scores(result)
     assert set(replicates) == {"reasoning", "truthfulness"}
+    groups = predictive_groups(result, 0)  # inherited score_curves: the groups are written
+    assert set(groups["posterior_predictive"].data_vars) == {"reasoning", "truthfulness"}
     assert all(((r >= 0) & (r <= 1)).all() for r in replicates.values())
     with pytest.raises(BayescapeError, match="does not predict new families"):
         positive.new_family_truthfulness(
