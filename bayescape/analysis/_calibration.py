@@ -60,6 +60,8 @@ LEVELS: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
 """Central interval probabilities whose coverage is reported."""
 
 _NOISE = ("sigma_reasoning", "sigma_truthfulness")
+_LEVEL_TERMS = ("a_trend", "t_trend", "a_beta", "t_beta")
+"""Size trends and covariate effects of the family levels, ranked when the spec has them."""
 _REUSABLE: dict[tuple[str, str], ReusableModel] = {}  # one compiled model per worker process
 
 
@@ -90,8 +92,10 @@ def misspecified(spec: ModelSpec, noise_factor: float = 3.0) -> ModelSpec:
 
 
 def checked_variables(spec: ModelSpec) -> list[str]:
-    """Parameters whose ranks are recorded: the headline ones plus the extra-noise SDs."""
-    return [*headline_variables(spec), *(n for n in _NOISE if n in spec.priors)]
+    """Parameters whose ranks are recorded: the headline ones, the extra-noise SDs and the
+    level terms the spec has."""
+    extra = (n for n in (*_NOISE, *_LEVEL_TERMS) if n in spec.priors)
+    return [*headline_variables(spec), *extra]
 
 
 def _components(values: np.ndarray, name: str, coords: Sequence[str] | None) -> dict[str, Any]:
