@@ -59,7 +59,7 @@ def test_model_spec_repr_is_one_line_with_name_kind_hash_and_counts(tmp_path):
         f"<ModelSpec phase (phase model, spec {spec.hash}) from phase.toml: "
         f"{len(spec.covariates)} covariates, {len(spec.priors)} priors>"
     )
-    assert len(spec.covariates) == 7 and len(spec.priors) == 13  # the shipped phase model
+    assert len(spec.covariates) == 7 and len(spec.priors) == 17  # the shipped phase model
     assert len(repr(spec)) < 120 and len(spec.text) > 1000  # the text itself is not printed
     mine = tmp_path / "mine.toml"
     mine.write_text(spec.text.replace('name = "phase"', 'name = "mine"', 1))

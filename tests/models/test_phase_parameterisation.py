@@ -62,12 +62,13 @@ def test_gamma_prior_is_parsed_and_checked():
 
 
 @pytest.mark.math
-def test_family_levels_follow_the_size_trend_of_their_anchor():
-    """a_f ~ N(a_mu + a_trend (m_f - 9), a_sigma) and t_f likewise, m_f the family's anchor.
+def test_family_levels_follow_size_and_covariates():
+    """a_f ~ N(a_mu + a_trend (m_f - 9) + Z_f a_beta, a_sigma) and t_f likewise.
 
-    Standardised by that mean and SD, the prior draws of every family are N(0, 1); the same
-    draws standardised without the trend are not (the anchors of the shipped panel span
-    7.8-10.9, so a_trend ~ N(0, 1) moves the means by decades' worth of SDs).
+    m_f is the family's anchor and Z_f its covariates, with the missing entries the same latent
+    ``z_missing`` values as N_c uses. Standardised by that mean and SD, the prior draws of every
+    family are N(0, 1); standardised without the trend and covariate terms they are not (the
+    anchors of the shipped panel span 7.8-10.9 and a_trend ~ N(0, 1)).
     """
     from bayescape.data import load_dataset
     from bayescape.models import build_model
@@ -77,13 +78,17 @@ def test_family_levels_follow_the_size_trend_of_their_anchor():
     with model:
         prior = pm.sample_prior_predictive(draws=1000, random_seed=3).prior
     m = panel.anchor[None, :] - X_REF
+    z = np.repeat(np.where(panel.missing, 0.0, panel.z)[None], 1000, axis=0)
+    rows, cols = np.nonzero(panel.missing)
+    z[:, rows, cols] = prior["z_missing"].values[0]
     for level in ("a", "t"):
         mu, trend, sigma = (
             prior[f"{level}{s}"].values[0][:, None] for s in ("_mu", "_trend", "_sigma")
         )
+        effects = prior[f"{level}_beta"].values[0]
+        mean = mu + trend * m + np.einsum("dfk,dk->df", z, effects)
         draws = prior[level].values[0]
-        z = ((draws - mu - trend * m) / sigma).ravel()
         # 47,000 draws, dependent within a draw: KS p is approximate; 1e-3 keeps false alarms
-        # rare while a missing trend gives p < 1e-50
-        assert stats.kstest(z, "norm").pvalue > 1e-3
+        # rare while a missing term gives p < 1e-50
+        assert stats.kstest(((draws - mean) / sigma).ravel(), "norm").pvalue > 1e-3
         assert stats.kstest(((draws - mu) / sigma).ravel(), "norm").pvalue < 1e-6
