@@ -200,7 +200,7 @@ def render_dashboard(result: Result, *, n_draws: int = 1000, seed: int = 0) -> s
     bench = data["benchmarks"]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{html.escape(csp)}">
+<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=False)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{_CSS}</style></head>
 <body>
