@@ -207,29 +207,133 @@
     return { mean: mean, chol: cholesky(cov) };
   }
 
-  function newFamilyDraws(z, anchor, seed) {
-    // one block of replicates per posterior draw, as bayescape.models._kinds.replicated_rows
-    const r = rng(seed);
+  function newFamilyDraws(z, anchor, r) {
+    // one block of replicates per posterior draw, as bayescape.models._kinds.replicated_rows;
+    // theta = (a, log b, t, log gamma, c) per draw, with the moments of its posterior draw
     const reps = Math.max(1, Math.ceil(META.new_family_draws / NDRAWS));
-    const out = { a: [], b: [], t: [], gamma: [], c: [], row: [] };
+    const out = { theta: [], row: [], moments: [] };
     for (let d = 0; d < NDRAWS; d++) {
       const m = moments(d, z, anchor);
+      out.moments.push(m);
       for (let k = 0; k < reps; k++) {
         const eps = [r.normal(), r.normal(), r.normal(), r.normal(), r.normal()];
-        const th = m.mean.map((mu, i) => {
+        out.theta.push(m.mean.map((mu, i) => {
           let s = mu;
           for (let j = 0; j <= i; j++) s += m.chol[i][j] * eps[j];
           return s;
-        });
-        out.a.push(th[0]);
-        out.b.push(Math.exp(th[1]));
-        out.t.push(th[2]);
-        out.gamma.push(Math.exp(th[3]));
-        out.c.push(th[4]);
+        }));
         out.row.push(d);
       }
     }
     return out;
+  }
+
+  function logNormalDensity(th, m) {
+    // log N(th | mean, L L^T) up to a constant (bayescape.models.phase.new_family_log_density)
+    const resid = [];
+    let sum = 0;
+    let logDet = 0;
+    for (let i = 0; i < th.length; i++) {
+      let v = th[i] - m.mean[i];
+      for (let j = 0; j < i; j++) v -= m.chol[i][j] * resid[j];
+      resid.push(v / m.chol[i][i]);
+      sum += resid[i] * resid[i];
+      logDet += Math.log(m.chol[i][i]);
+    }
+    return -0.5 * sum - logDet;
+  }
+
+  function proposalDraws(r, location, scale, n) {
+    // multivariate Student t (bayescape.analysis._importance._proposal_draws) and its log
+    // density up to a constant; the chi-square of integer degrees of freedom as a sum of squares
+    const df = META.proposal.df;
+    const m = { mean: location, chol: cholesky(scale) };
+    const dim = location.length;
+    const theta = [];
+    const logq = [];
+    let logDet = 0;
+    for (let i = 0; i < dim; i++) logDet += Math.log(m.chol[i][i]);
+    for (let k = 0; k < n; k++) {
+      const eps = [];
+      for (let i = 0; i < dim; i++) eps.push(r.normal());
+      let chi = 0;
+      for (let i = 0; i < df; i++) {
+        const g = r.normal();
+        chi += g * g;
+      }
+      const u = Math.sqrt(chi / df);
+      const th = location.map((mu, i) => {
+        let s = 0;
+        for (let j = 0; j <= i; j++) s += m.chol[i][j] * eps[j];
+        return mu + s / u;
+      });
+      const delta = -2 * (logNormalDensity(th, m) + logDet);
+      theta.push(th);
+      logq.push(-0.5 * (df + dim) * Math.log1p(delta / df) - logDet);
+    }
+    return { theta: theta, logq: logq };
+  }
+
+  function normalised(logw) {
+    const top = Math.max.apply(null, logw);
+    if (!Number.isFinite(top)) return { w: logw.map(() => 1 / logw.length), ess: 0 };
+    const raw = logw.map((v) => Math.exp(v - top));
+    const total = raw.reduce((p, q) => p + q, 0);
+    const w = raw.map((v) => v / total);
+    return { w: w, ess: 1 / w.reduce((p, q) => p + q * q, 0) };
+  }
+
+  function weightedMoments(theta, w) {
+    const dim = theta[0].length;
+    const loc = new Array(dim).fill(0);
+    theta.forEach((th, k) => th.forEach((v, i) => (loc[i] += w[k] * v)));
+    const scale = loc.map(() => new Array(dim).fill(0));
+    theta.forEach(function (th, k) {
+      for (let i = 0; i < dim; i++) {
+        for (let j = 0; j < dim; j++) {
+          scale[i][j] += META.proposal.scale * w[k] * (th[i] - loc[i]) * (th[j] - loc[j]);
+        }
+      }
+    });
+    for (let i = 0; i < dim; i++) scale[i][i] += META.proposal.jitter;
+    return { loc: loc, scale: scale };
+  }
+
+  function conditionedFamily(z, x, given) {
+    // bayescape.analysis._importance.simulate_family with one measured model (this one, so
+    // the family's anchor is x): population draws weighted by the scores' likelihood; below
+    // min_ess effective draws, up to three rounds of a Student t fitted to the weighted draws
+    const r = rng(META.seed);
+    const pop = newFamilyDraws(z, x, r);
+    const n = pop.theta.length;
+    const loglik = function (th, d) {
+      const b = Math.exp(th[1]);
+      const rmu = reasoningCurve(x, RB.floor, th[0], b, x);
+      const tmu = truthfulnessCurve(x, RB.floor, th[0], b, x, th[2], Math.exp(th[3]), th[4]);
+      const lw = scoreLogpdf(given[0], rmu, RB.n_items, POP.sigma_reasoning[d]) +
+        scoreLogpdf(given[1], tmu, TB.n_items, POP.sigma_truthfulness[d]);
+      return Number.isFinite(lw) ? lw : -Infinity;
+    };
+    let theta = pop.theta;
+    let logq = null;
+    let best = null;
+    for (let round = 0; round < META.proposal.rounds; round++) {
+      const logw = theta.map(function (th, k) {
+        const d = pop.row[k];
+        const extra = logq === null ? 0 : logNormalDensity(th, pop.moments[d]) - logq[k];
+        return loglik(th, d) + extra;
+      });
+      const nw = normalised(logw);
+      if (best === null || nw.ess > best.ess) {
+        best = { theta: theta, w: nw.w, ess: nw.ess, adapted: logq !== null };
+      }
+      if (nw.ess >= META.min_ess) break;
+      const fitted = weightedMoments(theta, nw.w);
+      const prop = proposalDraws(r, fitted.loc, fitted.scale, n);
+      theta = prop.theta;
+      logq = prop.logq;
+    }
+    return best;
   }
 
   function familyCovariates(attrs) {
@@ -319,39 +423,26 @@
       const z = COV.names.map((name, k) =>
         current[name] === null ? null : (current[name] - COV.center[k]) / COV.scale[k]
       );
-      // conditioned draws: the model is the family's one listed model, so its anchor is x
-      const sim = newFamilyDraws(z, x, META.seed);
-      const logw = sim.c.map(function (_, i) {
-        const d = sim.row[i];
-        const rmu = reasoningCurve(x, floor, sim.a[i], sim.b[i], x);
-        const tmu = truthfulnessCurve(x, floor, sim.a[i], sim.b[i], x, sim.t[i], sim.gamma[i],
-          sim.c[i]);
-        const lw = scoreLogpdf(given[0], rmu, RB.n_items, POP.sigma_reasoning[d]) +
-          scoreLogpdf(given[1], tmu, TB.n_items, POP.sigma_truthfulness[d]);
-        return Number.isFinite(lw) ? lw : -Infinity;
-      });
-      const top = Math.max.apply(null, logw);
-      const raw = logw.map((v) => Math.exp(v - top));
-      const total = raw.reduce((p, q) => p + q, 0);
-      w = raw.map((v) => v / total);
-      ess = 1 / w.reduce((p, q) => p + q * q, 0);
-      c = sim.c;
-      gamma = sim.gamma;
+      const sim = conditionedFamily(z, x, given);
+      w = sim.w;
+      ess = sim.ess;
+      c = sim.theta.map((th) => th[4]);
+      gamma = sim.theta.map((th) => Math.exp(th[3]));
       // the prediction before these scores: no listed model, anchored at the fitted families'
       // median anchor (a separate stream, as diagnose's seed + 1)
       const anchor0 = median(FAM.anchor);
-      const prior = newFamilyDraws(z, anchor0, META.seed + 1);
-      const r = rng(META.seed + 2);
+      const r = rng(META.seed + 1);
+      const prior = newFamilyDraws(z, anchor0, r);
       const rep = [[], []];
-      for (let i = 0; i < prior.c.length; i++) {
+      prior.theta.forEach(function (th, i) {
         const d = prior.row[i];
-        const rmu = reasoningCurve(x, floor, prior.a[i], prior.b[i], anchor0);
-        const tmu = truthfulnessCurve(x, floor, prior.a[i], prior.b[i], anchor0, prior.t[i],
-          prior.gamma[i], prior.c[i]);
+        const b = Math.exp(th[1]);
+        const rmu = reasoningCurve(x, floor, th[0], b, anchor0);
+        const tmu = truthfulnessCurve(x, floor, th[0], b, anchor0, th[2], Math.exp(th[3]), th[4]);
         rep[0].push(sampleScore(rmu, RB.n_items, POP.sigma_reasoning[d], r));
         rep[1].push(sampleScore(tmu, TB.n_items, POP.sigma_truthfulness[d], r));
-      }
-      const pw = uniformWeights(prior.c.length);
+      });
+      const pw = uniformWeights(prior.theta.length);
       expected = rep.map((v, k) =>
         Object.assign(summary(v, pw), { percentile: v.filter((y) => y < given[k]).length / v.length })
       );
@@ -362,7 +453,7 @@
       if (ess < META.min_ess) {
         notes.push("importance weights are degenerate (effective sample size " +
           ess.toFixed(0) + " of " + w.length + "): the scores are far from what the population " +
-          "predicts; this page does not adapt its proposal as bayescape diagnose does");
+          "predicts; refit with this family in the data for reliable intervals");
       }
       basis = "new family";
       familyName = inp.attrs.data_curation || COV.names.some((n) => current[n] !== null)

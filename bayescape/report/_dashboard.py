@@ -12,7 +12,9 @@ computes from them what :func:`~bayescape.analysis.diagnose_model` computes in P
   :math:`\\theta = (a, \\log b, t, \\log\\gamma, c) \\sim N(m + B_\\text{known} z_\\text{known},
   \\mathrm{diag}(s^2) + B_\\text{unknown} B_\\text{unknown}^\\top)` per posterior draw (each
   replicated to 20,000 draws, as ``diagnose`` does), importance-weighted by the truncated-normal
-  likelihood of the entered scores (:mod:`bayescape.models._likelihood`).
+  likelihood of the entered scores (:mod:`bayescape.models._likelihood`); below 400 effective
+  draws the proposal adapts (a Student t fitted to the weighted draws, up to three rounds), as
+  :func:`~bayescape.analysis._importance.simulate_family` does.
 
 Every number the JavaScript uses comes from the embedded data (``x_ref``, floors, item counts,
 draws); no model constant is written in the script. The page has no server and fetches nothing:
@@ -35,6 +37,7 @@ import numpy as np
 
 from bayescape.analysis import Result
 from bayescape.analysis._critical import UNITS
+from bayescape.analysis._importance import _PROPOSAL_DF, MIN_ESS
 from bayescape.analysis._predict import POPULATION, require_population
 from bayescape.data import BENCHMARKS
 from bayescape.data._checks import BILLIONS_BELOW
@@ -128,7 +131,10 @@ def dashboard_data(result: Result, n_draws: int = 1000, seed: int = 0) -> dict[s
             "seed": int(seed),
             "prob": 0.95,
             "threshold": 0.95,
-            "min_ess": 400.0,
+            "min_ess": MIN_ESS,
+            # the adaptive proposal of simulate_family: rounds in all, a Student t of these
+            # degrees of freedom, twice the weighted covariance plus a jitter on its diagonal
+            "proposal": {"rounds": 4, "df": int(_PROPOSAL_DF), "scale": 2.0, "jitter": 1e-8},
             "x_ref": X_REF,
             "p_min": _P_MIN,
             "min_size": BILLIONS_BELOW,
