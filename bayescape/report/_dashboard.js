@@ -802,7 +802,14 @@
       "N_c (parameters, log axis)"));
     rows.forEach(function (r, k) {
       const y = M.t + row * (k + 0.5);
-      svg.appendChild(svgEl("text", { x: M.l - 6, y: y + 4, "text-anchor": "end" }, r.name));
+      const label = svgEl("text", { x: M.l - 6, y: y + 4, "text-anchor": "end", tabindex: 0,
+        role: "button", class: "family-label", "data-family": r.j, cursor: "pointer",
+        fill: "#1f4e79" }, r.name);
+      label.addEventListener("click", () => drawCoupling(r.j));
+      label.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") drawCoupling(r.j);
+      });
+      svg.appendChild(label);
       svg.appendChild(svgEl("line", { x1: sx(FAM.x_min[r.j]), x2: sx(FAM.x_max[r.j]), y1: y,
         y2: y, stroke: "#ccc", "stroke-width": 6 }));
       svg.appendChild(svgEl("line", { x1: sx(r.low), x2: sx(r.high), y1: y, y2: y,
@@ -815,6 +822,57 @@
     host.appendChild(svg);
   }
 
+  function drawCoupling(j) {
+    // local coupling gamma (x - c) of family j on a grid of sizes: median and 95% band
+    const host = document.getElementById("coupling");
+    host.replaceChildren();
+    const P = FAM.draws;
+    const lo = FAM.x_min[j] - 0.5;
+    const hi = FAM.x_max[j] + 0.5;
+    const grid = [];
+    for (let k = 0; k < 60; k++) grid.push(lo + ((hi - lo) * k) / 59);
+    const w = uniformWeights(P.c[j].length);
+    const bands = grid.map((x) => summary(P.c[j].map((c, d) => P.gamma[j][d] * (x - c)), w));
+    const W = 640;
+    const H = 300;
+    const M = { l: 55, r: 20, t: 25, b: 40 };
+    const [y0, y1] = range(bands.flatMap((b) => [b.low, b.high]).concat([0]), 0.05);
+    const sx = axisScale(lo, hi, M.l, W - M.r);
+    const sy = axisScale(y0, y1, H - M.b, M.t);
+    const svg = svgEl("svg", { viewBox: "0 0 " + W + " " + H, width: W, height: H,
+      role: "img", "aria-label": "coupling curve", id: "coupling-svg",
+      "data-family": FAM.names[j] });
+    svg.appendChild(svgEl("text", { x: M.l, y: 15 }, FAM.names[j] +
+      ": local coupling γ(x − c) = dT/dR, median and 95% band (below 0: tax)"));
+    svg.appendChild(svgEl("rect", { x: M.l, y: M.t, width: W - M.l - M.r,
+      height: H - M.t - M.b, fill: "none", stroke: "#999" }));
+    const band = bands.map((b, k) => sx(grid[k]) + "," + sy(b.high)).concat(
+      bands.map((b, k) => sx(grid[k]) + "," + sy(b.low)).reverse());
+    svg.appendChild(svgEl("polygon", { points: band.join(" "), fill: "#9ecae1",
+      "fill-opacity": 0.6 }));
+    svg.appendChild(svgEl("polyline", { points: bands.map((b, k) => sx(grid[k]) + "," +
+      sy(b.median)).join(" "), fill: "none", stroke: "#1f4e79", "stroke-width": 2 }));
+    svg.appendChild(svgEl("line", { x1: M.l, x2: W - M.r, y1: sy(0), y2: sy(0), stroke: "#333",
+      "stroke-dasharray": "4 3" }));
+    MODELS.x.forEach(function (x, i) {
+      if (MODELS.family[i] !== j) return;
+      svg.appendChild(svgEl("line", { x1: sx(x), x2: sx(x), y1: H - M.b, y2: H - M.b - 8,
+        stroke: "#000" }));
+    });
+    for (let v = Math.ceil(lo); v <= Math.floor(hi); v++) {
+      svg.appendChild(svgEl("text", { x: sx(v), y: H - M.b + 14, "text-anchor": "middle" },
+        "1e" + v));
+    }
+    for (let k = 0; k <= 4; k++) {
+      const v = y0 + ((y1 - y0) * k) / 4;
+      svg.appendChild(svgEl("text", { x: M.l - 5, y: sy(v) + 4, "text-anchor": "end" },
+        fmt(v, 2)));
+    }
+    svg.appendChild(svgEl("text", { x: (M.l + W - M.r) / 2, y: H - 8, "text-anchor": "middle" },
+      "parameters (log axis); ticks: the family's models"));
+    host.appendChild(svg);
+  }
+
   // ---------------------------------------------------------------------------------------
   // Wiring
 
@@ -824,6 +882,7 @@
     if (write) writeFragment();
     showResult(inp);
     drawPhaseMap(inp);
+    if (inp.family !== null) drawCoupling(inp.family);
   }
 
   function start() {

@@ -245,8 +245,9 @@ the entered model is the black diamond.</p>
 <div id="phase-map"></div>
 <h2>Families</h2>
 <p class="note">N_c per family: median and 95% equal-tailed interval (log axis); grey: the
-family's observed sizes.</p>
+family's observed sizes. Click a name for the family's coupling curve.</p>
 <div id="forest"></div>
+<div id="coupling"><p class="note">Click a family's name for its coupling curve.</p></div>
 <script type="application/json" id="bayescape-data">{embed_json(data)}</script>
 <script>{script}</script>
 </body></html>

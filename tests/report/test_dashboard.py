@@ -190,6 +190,18 @@ def test_names_reach_the_page_as_text(result, tmp_path, watched):
     assert_clean(w, path)
 
 
+def test_a_family_shows_its_coupling_curve(dashboard_file, watched):
+    w = open_dashboard(watched, dashboard_file)
+    assert w.page.locator("#coupling-svg").count() == 0
+    w.page.locator(".family-label", has_text="GPT-2").click()
+    curve = w.page.locator("#coupling-svg")
+    assert curve.get_attribute("data-family") == "GPT-2"
+    assert curve.locator("polygon").count() == 1 and curve.locator("polyline").count() == 1
+    enter(w.page, "1e9", "0.5", "0.4", family="Pythia")  # the analysed family's curve
+    assert w.page.locator("#coupling-svg").get_attribute("data-family") == "Pythia"
+    assert_clean(w, dashboard_file)
+
+
 def test_the_page_loads_quickly(dashboard_file, watched):
     w = watched()
     start = time.perf_counter()
