@@ -155,6 +155,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="posterior draws to embed, evenly thinned (1000)",
     )
     p.add_argument("--seed", type=opt.seed, default=0, help="seed of the page's draws (0)")
+    p.add_argument(
+        "--frontier",
+        action="store_true",
+        help="also fit the frontier model (GPQA on SWE-bench, frontier34; 2 chains x 1000 draws) "
+        "and add its section: population line, h-field, predicted GPQA",
+    )
     p.set_defaults(func=_dashboard)
 
     p = sub.add_parser(
@@ -433,7 +439,13 @@ def _dashboard(args: argparse.Namespace) -> int:
 
     result = _load(args.result)
     _warn_if_failed(result, args.result)
-    path = write_dashboard(result, args.out, n_draws=args.draws, seed=args.seed)
+    frontier = None
+    if args.frontier:
+        from bayescape.analysis.replication import fit_frontier
+
+        print("fitting the frontier model (1000 draws x 2 chains)...", file=sys.stderr)
+        frontier = fit_frontier(random_seed=args.seed)
+    path = write_dashboard(result, args.out, n_draws=args.draws, seed=args.seed, frontier=frontier)
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB)", file=sys.stderr)
     return 0

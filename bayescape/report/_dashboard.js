@@ -564,7 +564,14 @@
     tokens_per_param: document.getElementById("in-tokens_per_param"),
     width_per_layer: document.getElementById("in-width_per_layer"),
     distillation: document.getElementById("in-distillation"),
+    swe: document.getElementById("in-swe"),
+    lab: document.getElementById("in-lab"),
   };
+  const FR = D.frontier;
+  if (!FR) {
+    delete INPUTS.swe;
+    delete INPUTS.lab;
+  }
   // fragment key of each input: the benchmarks by their own names
   const KEYS = {
     size: "size",
@@ -575,6 +582,8 @@
     tokens_per_param: "tokens_per_param",
     width_per_layer: "width_per_layer",
     distillation: "distillation",
+    swe: "swe",
+    lab: "lab",
   };
   const SIZE_SUFFIX = { "": 1, k: 1e3, m: 1e6, b: 1e9, t: 1e12 };
   const NUMBER = /^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*$/;
@@ -606,6 +615,8 @@
     tokens_per_param: parsePositive,
     width_per_layer: parsePositive,
     distillation: (v) => (Object.prototype.hasOwnProperty.call(DISTILLATION, v) ? v : null),
+    swe: parseScore,
+    lab: (v) => (FR && FR.labs.indexOf(v) >= 0 ? v : null),
   };
 
   function addOptions(select, values, blank) {
@@ -620,7 +631,7 @@
     } catch (err) {
       return;
     }
-    for (const field in KEYS) {
+    for (const field in INPUTS) {
       const raw = params.get(KEYS[field]);
       const ok = raw !== null && raw.length <= 200 && VALID[field](raw) !== null;
       INPUTS[field].value = ok ? raw : "";
@@ -629,7 +640,7 @@
 
   function writeFragment() {
     const params = new URLSearchParams();
-    for (const field in KEYS) {
+    for (const field in INPUTS) {
       const raw = INPUTS[field].value.trim();
       if (raw && VALID[field](raw) !== null) params.set(KEYS[field], raw);
     }
@@ -874,6 +885,80 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // Frontier (bayescape.models.frontier): GPQA Diamond on SWE-bench Verified, lab lines
+
+  function frontierLine() {
+    const F = FR.draws;
+    const w = uniformWeights(FR.n_draws);
+    return {
+      slope: summary(F.slope_mu, w),
+      intercept: summary(F.intercept_mu.map((a, d) => a - F.slope_mu[d] * FR.swe_mean), w),
+    };
+  }
+
+  function frontierPredict(swe, lab) {
+    // predictive GPQA at this SWE score: a lab's line, or a new lab's drawn from the population
+    const F = FR.draws;
+    const r = rng(META.seed + 3);
+    const y = [];
+    for (let d = 0; d < FR.n_draws; d++) {
+      const a = lab === null ? F.intercept_mu[d] + F.intercept_tau[d] * r.normal() :
+        F.intercept[lab][d];
+      const b = lab === null ? F.slope_mu[d] + F.slope_tau[d] * r.normal() : F.slope[lab][d];
+      const mu = a + b * (swe - FR.swe_mean);
+      const p = Math.min(Math.max(mu, FR.p_min), 1 - FR.p_min);
+      const sd = Math.sqrt(F.sigma[d] * F.sigma[d] + p * (1 - p) * FR.inverse_items);
+      y.push(mu + sd * r.normal());
+    }
+    return summary(y, uniformWeights(y.length));
+  }
+
+  function drawFrontierTable() {
+    const F = FR.draws;
+    const w = uniformWeights(FR.n_draws);
+    const line = frontierLine();
+    const host = document.getElementById("frontier-table");
+    host.replaceChildren();
+    host.dataset.slope = line.slope.median.toPrecision(6);
+    host.dataset.intercept = line.intercept.median.toPrecision(6);
+    host.appendChild(el("p", "Population line: slope " + fmt(line.slope.median) + " (" +
+      fmt(line.slope.low) + " to " + fmt(line.slope.high) + ") GPQA per SWE, intercept at " +
+      "SWE = 0 " + fmt(line.intercept.median) + " (" + fmt(line.intercept.low) + " to " +
+      fmt(line.intercept.high) + "); " + FR.n_draws + " draws."));
+    const rows = FR.models.name.map(function (name, i) {
+      const x = FR.models.swe[i] - FR.swe_mean;
+      const h = F.intercept_mu.map((a, d) => FR.models.gpqa[i] - (a + F.slope_mu[d] * x));
+      return Object.assign({ name: name, i: i }, summary(h, w));
+    }).sort((p, q) => q.median - p.median);
+    const t = table(["model", "lab", "SWE-bench Verified", "GPQA Diamond", "h (median)",
+      "95% interval"], rows.map((r) => [r.name, FR.labs[FR.models.lab[r.i]],
+      fmt(FR.models.swe[r.i]), fmt(FR.models.gpqa[r.i]), fmt(r.median),
+      fmt(r.low) + " to " + fmt(r.high)]), [false, false, true, true, true, false]);
+    t.id = "frontier-h";
+    host.appendChild(t);
+  }
+
+  function showFrontier() {
+    const box = document.getElementById("frontier-result");
+    box.replaceChildren();
+    for (const attr of ["gpqaMedian", "gpqaLow", "gpqaHigh"]) delete box.dataset[attr];
+    const swe = VALID.swe(INPUTS.swe.value.trim());
+    const labName = VALID.lab(INPUTS.lab.value.trim());
+    if (swe === null) {
+      box.appendChild(el("p", "Enter a SWE-bench Verified score (a fraction strictly between " +
+        "0 and 1).", "note"));
+      return;
+    }
+    const lab = labName === null ? null : FR.labs.indexOf(labName);
+    const s = frontierPredict(swe, lab);
+    box.dataset.gpqaMedian = s.median.toFixed(4);
+    box.dataset.gpqaLow = s.low.toFixed(4);
+    box.dataset.gpqaHigh = s.high.toFixed(4);
+    box.appendChild(el("p", "Predicted GPQA Diamond (" + (labName || "a new lab") + "): " +
+      fmt(s.median) + ", 95% interval " + fmt(s.low) + " to " + fmt(s.high), "headline"));
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Wiring
 
   function update(write) {
@@ -883,14 +968,17 @@
     showResult(inp);
     drawPhaseMap(inp);
     if (inp.family !== null) drawCoupling(inp.family);
+    if (FR) showFrontier();
   }
 
   function start() {
     addOptions(INPUTS.family, FAM.names, "new family (describe below)");
     addOptions(INPUTS.data_curation, COV.curation_classes, "unknown");
     addOptions(INPUTS.distillation, Object.keys(DISTILLATION), "unknown");
+    if (FR) addOptions(INPUTS.lab, FR.labs, "a new lab");
     readFragment();
     drawForest();
+    if (FR) drawFrontierTable();
     for (const field in INPUTS) {
       INPUTS[field].addEventListener("input", () => update(true));
       INPUTS[field].addEventListener("change", () => update(true));

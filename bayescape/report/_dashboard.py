@@ -16,6 +16,10 @@ computes from them what :func:`~bayescape.analysis.diagnose_model` computes in P
   draws the proposal adapts (a Student t fitted to the weighted draws, up to three rounds), as
   :func:`~bayescape.analysis._importance.simulate_family` does.
 
+With a frontier posterior (``frontier=``, :func:`frontier_data`) the page adds the frontier
+section: the population line, the h-field and the predictive GPQA of a model from its
+SWE-bench score.
+
 Every number the JavaScript uses comes from the embedded data (``x_ref``, floors, item counts,
 draws); no model constant is written in the script. The page has no server and fetches nothing:
 its Content-Security-Policy allows only its own inline script (by hash) and styles. Family and
@@ -177,6 +181,72 @@ def dashboard_data(result: Result, n_draws: int = 1000, seed: int = 0) -> dict[s
     }
 
 
+_FRONTIER_DRAWS = (
+    "intercept_mu",
+    "slope_mu",
+    "intercept_tau",
+    "slope_tau",
+    "sigma",
+    "intercept",
+    "slope",
+)
+
+
+def frontier_data(frontier: Any, n_draws: int = 1000) -> dict[str, Any]:
+    """What the dashboard embeds of a frontier fit (:func:`~bayescape.models.frontier.
+    build_frontier_model`): thinned draws of the population line, the labs' lines, the noise,
+    and the panel (model, lab, SWE-bench Verified, GPQA Diamond).
+
+    Parameters
+    ----------
+    frontier
+        The frontier posterior (an ``xarray.DataTree`` with ``posterior`` and
+        ``constant_data`` groups, as :func:`~bayescape.analysis.replication.fit_frontier`
+        returns).
+    n_draws
+        Draws to keep (evenly thinned).
+
+    Returns
+    -------
+    dict
+        ``n_draws``, ``swe_mean``, ``inverse_items``, the draws (``intercept_mu``,
+        ``slope_mu``, ``intercept_tau``, ``slope_tau``, ``sigma``; ``intercept`` and ``slope``
+        as one row per lab) and ``labs``, ``models`` (``name``, ``lab``, ``swe``, ``gpqa``).
+    """
+    from bayescape._draws import flatten_chains
+
+    post, const = frontier["posterior"].ds, frontier["constant_data"].ds
+    missing = [
+        n for n in ("intercept_mu", "slope_mu", "sigma", "intercept", "slope", "h") if n not in post
+    ]
+    if missing:
+        raise BayescapeError(f"not a frontier posterior: it lacks {', '.join(missing)}")
+    draws = {n: flatten_chains(post[n]) for n in post.data_vars}
+    keep = _thinned(len(draws["slope_mu"]), n_draws)
+    swe_mean = float(const["swe_mean"].values)
+    x = np.asarray(const["swe_centred"].values, dtype=float)
+    # observed GPQA: h = y - (intercept_mu + slope_mu x) at any draw
+    gpqa = draws["h"][0] + draws["intercept_mu"][0] + draws["slope_mu"][0] * x
+    labs = [str(v) for v in post["slope"]["lab"].values]
+    return {
+        "n_draws": len(keep),
+        "p_min": 1e-3,  # build_frontier_model clips the mean to [p_min, 1 - p_min] in its noise
+        "swe_mean": swe_mean,
+        "inverse_items": float(const["inverse_items"].values),
+        "draws": {
+            n: _rounded(draws[n][keep].T if draws[n].ndim == 2 else draws[n][keep])
+            for n in _FRONTIER_DRAWS
+        },
+        "labs": labs,
+        "models": {
+            "name": [str(v) for v in post["h"]["model"].values],
+            "lab": [int(i) for i in np.asarray(const["lab_index"].values)],
+            "swe": _rounded(x + swe_mean, 10),
+            "gpqa": _rounded(gpqa, 10),
+        },
+    }
+
+
 def embed_json(data: Any) -> str:
     """``data`` as JSON safe inside a ``<script type="application/json">`` element.
 
@@ -195,9 +265,27 @@ def embed_json(data: Any) -> str:
     return text
 
 
-def render_dashboard(result: Result, *, n_draws: int = 1000, seed: int = 0) -> str:
+_FRONTIER_HTML = """
+<h2>Frontier</h2>
+<p class="note">GPQA Diamond against SWE-bench Verified (the CAPE paper's frontier table), from
+the partially pooled frontier fit: the population line and its h-field (each model's distance
+from it) with 95% equal-tailed intervals, and the predicted GPQA of a model from its SWE-bench
+score, for a lab of the panel or a new lab.</p>
+<div class="grid"><form id="frontier-inputs" autocomplete="off">
+<label for="in-swe">SWE-bench Verified (fraction)</label>
+<input id="in-swe" name="swe" inputmode="decimal">
+<label for="in-lab">Lab</label><select id="in-lab" name="lab"></select>
+</form><section id="frontier-result" aria-live="polite"></section></div>
+<div id="frontier-table"></div>
+"""
+
+
+def render_dashboard(
+    result: Result, *, n_draws: int = 1000, seed: int = 0, frontier: Any = None
+) -> str:
     """The dashboard page as a string (see :func:`write_dashboard`)."""
     data = dashboard_data(result, n_draws=n_draws, seed=seed)
+    data["frontier"] = None if frontier is None else frontier_data(frontier, n_draws=n_draws)
     script = _SCRIPT.read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     csp = f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'"
@@ -248,13 +336,16 @@ the entered model is the black diamond.</p>
 family's observed sizes. Click a name for the family's coupling curve.</p>
 <div id="forest"></div>
 <div id="coupling"><p class="note">Click a family's name for its coupling curve.</p></div>
+{_FRONTIER_HTML if frontier is not None else ""}
 <script type="application/json" id="bayescape-data">{embed_json(data)}</script>
 <script>{script}</script>
 </body></html>
 """
 
 
-def write_dashboard(result: Result, out: str | Path, *, n_draws: int = 1000, seed: int = 0) -> Path:
+def write_dashboard(
+    result: Result, out: str | Path, *, n_draws: int = 1000, seed: int = 0, frontier: Any = None
+) -> Path:
     """Write the interactive dashboard of a fit: one self-contained HTML file.
 
     Parameters
@@ -267,6 +358,9 @@ def write_dashboard(result: Result, out: str | Path, *, n_draws: int = 1000, see
         Posterior draws to embed (evenly thinned; 1,000 by default).
     seed
         Seed of the page's random draws.
+    frontier
+        Optionally a frontier posterior (:func:`~bayescape.analysis.replication.fit_frontier`):
+        the page adds the frontier section (:func:`frontier_data`).
 
     Returns
     -------
@@ -276,7 +370,7 @@ def write_dashboard(result: Result, out: str | Path, *, n_draws: int = 1000, see
     path = Path(out)
     if path.suffix.lower() not in {".html", ".htm"}:
         raise BayescapeError(f"{path}: end the name in .html")
-    page = render_dashboard(result, n_draws=n_draws, seed=seed)
+    page = render_dashboard(result, n_draws=n_draws, seed=seed, frontier=frontier)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path

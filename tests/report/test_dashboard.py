@@ -202,6 +202,45 @@ def test_a_family_shows_its_coupling_curve(dashboard_file, watched):
     assert_clean(w, dashboard_file)
 
 
+@pytest.fixture(scope="module")
+def frontier_posterior():
+    """Prior draws of the frontier model on frontier34, shaped like its posterior."""
+    import pymc as pm
+    import xarray as xr
+
+    from bayescape.data import load_table
+    from bayescape.models.frontier import build_frontier_model
+
+    with build_frontier_model(load_table("frontier34")):
+        tree = pm.sample_prior_predictive(draws=300, random_seed=1)
+    return xr.DataTree.from_dict(
+        {"posterior": tree["prior"].ds, "constant_data": tree["constant_data"].ds}
+    )
+
+
+def test_the_frontier_section(result, frontier_posterior, tmp_path, watched):
+    from bayescape.models.frontier import frontier_population_line
+
+    path = write_dashboard(
+        result, tmp_path / "frontier.html", n_draws=300, frontier=frontier_posterior
+    )
+    w = open_dashboard(watched, path, "#swe=0.6&lab=Anthropic&lab=x&size=1e9")
+    line = frontier_population_line(frontier_posterior)
+    table = w.page.locator("#frontier-table")
+    assert float(table.get_attribute("data-slope")) == pytest.approx(line["slope"].median, rel=1e-4)
+    intercept = float(table.get_attribute("data-intercept"))
+    assert intercept == pytest.approx(line["intercept"].median, rel=1e-4, abs=1e-6)
+    assert w.page.locator("#frontier-h tr").count() == 1 + 34
+    box = w.page.locator("#frontier-result")
+    low, high = (float(box.get_attribute(f"data-gpqa-{k}")) for k in ("low", "high"))
+    assert low < float(box.get_attribute("data-gpqa-median")) < high
+    assert w.page.input_value("#in-lab") == "Anthropic"
+    w.page.select_option("#in-lab", "")  # a new lab: wider
+    assert "lab=" not in w.page.evaluate("location.hash")
+    assert "swe=0.6" in w.page.evaluate("location.hash")
+    assert_clean(w, path)
+
+
 def test_the_page_loads_quickly(dashboard_file, watched):
     w = watched()
     start = time.perf_counter()
@@ -222,3 +261,21 @@ def test_dashboard_command(capsys, result_file, tmp_path):
     assert '"n_draws":100' in out.read_text(encoding="utf-8")
     code = main(["dashboard", str(result_file), "--out", str(tmp_path / "dash.pdf")])
     assert code == 2 and "end the name in .html" in capsys.readouterr().err
+
+
+def test_dashboard_command_with_the_frontier(
+    capsys, result_file, frontier_posterior, tmp_path, monkeypatch
+):
+    from bayescape.analysis import replication
+
+    seeds = []
+
+    def fake_fit(**kwargs):  # the real fit is a 2-chain NUTS run; its posterior's shape is this
+        seeds.append(kwargs.get("random_seed"))
+        return frontier_posterior
+
+    monkeypatch.setattr(replication, "fit_frontier", fake_fit)
+    out = tmp_path / "frontier.html"
+    code = main(["dashboard", str(result_file), "--out", str(out), "--frontier", "--seed", "3"])
+    assert code == 0 and seeds == [3] and "fitting the frontier" in capsys.readouterr().err
+    assert 'id="frontier-inputs"' in out.read_text(encoding="utf-8")
