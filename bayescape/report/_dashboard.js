@@ -275,7 +275,7 @@
   }
 
   function normalised(logw) {
-    const top = Math.max.apply(null, logw);
+    const top = logw.reduce((p, q) => (q > p ? q : p), -Infinity);
     if (!Number.isFinite(top)) return { w: logw.map(() => 1 / logw.length), ess: 0 };
     const raw = logw.map((v) => Math.exp(v - top));
     const total = raw.reduce((p, q) => p + q, 0);
