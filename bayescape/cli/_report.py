@@ -1,4 +1,4 @@
-"""``bayescape table|macros|plot|report|predict|diagnose``: results people can use.
+"""``bayescape table|macros|plot|report|dashboard|predict|diagnose``: results people can use.
 
 Each command loads a saved result, calls the library (``bayescape.report`` and
 ``bayescape.analysis``) and prints or writes what it returns. Bad arguments raise
@@ -27,7 +27,7 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add the commands table, macros, plot, report, predict and diagnose."""
+    """Add the commands table, macros, plot, report, dashboard, predict and diagnose."""
     p = sub.add_parser(
         "table",
         help="a table of a result for a paper (LaTeX, Markdown, CSV, JSON)",
@@ -135,6 +135,33 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--strict", action="store_true", help="exit with status 1 when the diagnostics fail"
     )
     p.set_defaults(func=_report)
+
+    p = sub.add_parser(
+        "dashboard",
+        help="an interactive, offline HTML page backed by the posterior",
+        description="Write one self-contained HTML page (no server, nothing fetched) that "
+        "embeds thinned posterior draws of a phase-model fit and computes in the page what "
+        "'bayescape diagnose' computes: type a model's size and scores, pick its fitted family "
+        "or describe a new one, and read P(tax), P(bonus), the phase, N_c, the predictive "
+        "intervals, the levers and the nearest models; with a phase map and the N_c forest. "
+        "The inputs live in the page's URL fragment, so a diagnosis is a link.",
+    )
+    _result_argument(p)
+    p.add_argument("--out", required=True, metavar="DASHBOARD.html", help="HTML file to write")
+    p.add_argument(
+        "--draws",
+        type=opt.positive_int,
+        default=1000,
+        help="posterior draws to embed, evenly thinned (1000)",
+    )
+    p.add_argument("--seed", type=opt.seed, default=0, help="seed of the page's draws (0)")
+    p.add_argument(
+        "--frontier",
+        action="store_true",
+        help="also fit the frontier model (GPQA on SWE-bench, frontier34; 2 chains x 1000 draws) "
+        "and add its section: population line, h-field, predicted GPQA",
+    )
+    p.set_defaults(func=_dashboard)
 
     p = sub.add_parser(
         "predict",
@@ -405,6 +432,23 @@ def _report(args: argparse.Namespace) -> int:
     )
     print(f"wrote {path}", file=sys.stderr)
     return 1 if args.strict and not result.diagnostics.ok else 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from bayescape.report import write_dashboard
+
+    result = _load(args.result)
+    _warn_if_failed(result, args.result)
+    frontier = None
+    if args.frontier:
+        from bayescape.analysis.replication import fit_frontier
+
+        print("fitting the frontier model (1000 draws x 2 chains)...", file=sys.stderr)
+        frontier = fit_frontier(random_seed=args.seed)
+    path = write_dashboard(result, args.out, n_draws=args.draws, seed=args.seed, frontier=frontier)
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB)", file=sys.stderr)
+    return 0
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -3,12 +3,14 @@
 Tables (:func:`render_table`) come as LaTeX (booktabs, siunitx), Markdown, CSV or JSON with our
 own column names; :func:`render_macros` writes one ``\\newcommand`` per headline number; the
 figure functions return a matplotlib ``(Figure, Axes)``; :func:`write_report` writes one
-self-contained HTML page; :func:`summary_json` is a fit's summary as data. Every interval is
-95% equal-tailed unless ``prob`` says otherwise. The terminal text of ``bayescape fit``,
+self-contained HTML page, :func:`write_dashboard` an interactive one (its computations in the
+page, from embedded posterior draws); :func:`summary_json` is a fit's summary as data. Every
+interval is 95% equal-tailed unless ``prob`` says otherwise. The terminal text of ``bayescape fit``,
 ``summary``, ``predict`` and ``diagnose`` is the command line's own layout.
 """
 
 from bayescape.report._calibration_figures import rank_histograms
+from bayescape.report._dashboard import render_dashboard, write_dashboard
 from bayescape.report._dynamics_figures import (
     DYNAMICS_FIGURES,
     dynamics_trajectories,
@@ -58,6 +60,7 @@ __all__ = [
     "posterior_predictive_plot",
     "prior_predictive_plot",
     "rank_histograms",
+    "render_dashboard",
     "render_macros",
     "render_report",
     "render_table",
@@ -66,5 +69,6 @@ __all__ = [
     "summary_json",
     "table_frame",
     "term_inclusion_plot",
+    "write_dashboard",
     "write_report",
 ]

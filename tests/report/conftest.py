@@ -8,10 +8,14 @@ divergent transitions, so its diagnostics fail.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +26,7 @@ from bayescape.data import DataWarning, load_dataset
 from bayescape.models import build_model, load_spec
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM = os.environ.get("BAYESCAPE_CHROMIUM", "/usr/bin/chromium")
 
 
 def prior_result(seed: int = 3, draws: int = 500, chains: int = 2, divergences: int = 0) -> Result:
@@ -120,3 +125,64 @@ def latex_engine() -> str | None:
         [kpse, "booktabs.sty", "siunitx.sty"], capture_output=True, text=True, check=False
     ).stdout.split()
     return engine if len(found) == 2 else None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium driven by Playwright: the system's browser, never a downloaded one.
+
+    Skips when Playwright (the dev extra) or Chromium (Debian package ``chromium``, installed
+    by ``make test``; or set ``BAYESCAPE_CHROMIUM``) is missing.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.skip(
+            f"headless Chromium not found at {CHROMIUM} (Debian package: chromium; or "
+            "set BAYESCAPE_CHROMIUM)"
+        )
+    with sync_api.sync_playwright() as driver:
+        chromium = driver.chromium.launch(
+            executable_path=shutil.which(CHROMIUM) or CHROMIUM, args=["--no-sandbox"]
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class Watched:
+    """A page with what it logged and requested: console messages, page errors, request URLs."""
+
+    page: Any
+    console: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """Console errors and warnings and uncaught exceptions (CSP violations included)."""
+        noisy = [f"{kind}: {text}" for kind, text in self.console if kind in {"error", "warning"}]
+        return noisy + self.errors
+
+    def foreign_requests(self, allowed: Path) -> list[str]:
+        """Requests for anything but ``allowed`` (its fragment ignored)."""
+        return [u for u in self.requests if u.split("#")[0] != allowed.as_uri()]
+
+
+@pytest.fixture
+def watched(browser) -> Iterator[Any]:
+    """Open a fresh page that records its console, errors and requests: ``watched()``."""
+    pages: list[Any] = []
+
+    def open_page(width: int = 1200, height: int = 1600) -> Watched:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        pages.append(context)
+        w = Watched(context.new_page())
+        w.page.on("console", lambda m: w.console.append((m.type, m.text)))
+        w.page.on("pageerror", lambda e: w.errors.append(str(e)))
+        w.page.on("request", lambda r: w.requests.append(r.url))
+        return w
+
+    yield open_page
+    for context in pages:
+        context.close()
