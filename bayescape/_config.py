@@ -3,6 +3,13 @@
 SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
 """NUTS backends :func:`bayescape.inference.sample` accepts."""
 
+CHAIN_METHODS: tuple[str, ...] = ("sequential", "vectorized", "parallel")
+"""How a backend runs its chains (``bayescape fit --chain-method``): numpyro sequential or
+vectorized, blackjax vectorized, nutpie parallel (threads)."""
+
+DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu", "tpu")
+"""Where the JAX samplers compute (``bayescape fit --device``)."""
+
 EXECUTORS: tuple[str, ...] = ("sequential", "local", "dask")
 """Where the batch commands run their fits (:func:`bayescape.inference.run_batch`)."""
 

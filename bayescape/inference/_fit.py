@@ -25,6 +25,8 @@ def fit_model(
     chains: int | None = None,
     random_seed: int = 0,
     target_accept: float | None = None,
+    chain_method: str | None = None,
+    device: str = "auto",
     exclude_families: Iterable[str] = (),
     progressbar: bool = True,
 ) -> FitResult:
@@ -38,8 +40,13 @@ def fit_model(
     data
         Shipped dataset name, a path to a CSV/Parquet file, or a DataFrame (validated the same
         way as a file).
-    sampler, draws, tune, chains, target_accept
-        Override the spec's ``[sampler]`` defaults.
+    sampler, draws, tune, chains, target_accept, chain_method
+        Override the spec's ``[sampler]`` defaults (``chain_method``: ``"vectorized"`` runs
+        the chains of numpyro or blackjax as one ``jax.vmap``-ed program; see
+        :func:`~bayescape.inference.sample`).
+    device
+        Where the JAX samplers compute: ``"auto"``, ``"cpu"``, ``"gpu"`` or ``"tpu"``. The
+        device that ran is in ``info["device"]`` (saved with the result).
     random_seed
         Seed of the sampler: the same seed gives the same draws.
     exclude_families
@@ -62,13 +69,18 @@ def fit_model(
         chains=int(chains or defaults.get("chains", 4)),
         target_accept=float(target_accept or defaults.get("target_accept", 0.9)),
     )
-    # the spec's mass-matrix choice is nutpie's; another sampler adapts its own
+    # the spec's mass-matrix and chain-method choices are its sampler's; another adapts its own
+    own = settings["sampler"] == defaults.get("name", DEFAULT_SAMPLER)
     settings["mass_matrix"] = (
         str(defaults.get("mass_matrix", "gradient"))
         if settings["sampler"] == "nutpie"
         else "gradient"
     )
-    idata, seconds = sample(pm_model, random_seed=random_seed, progressbar=progressbar, **settings)
+    settings["chain_method"] = chain_method or (defaults.get("chain_method") if own else None)
+    idata, seconds = sample(
+        pm_model, random_seed=random_seed, device=device, progressbar=progressbar, **settings
+    )
+    settings["chain_method"] = idata.attrs["chain_method"]
     from bayescape import __version__
 
     info = dict(
@@ -82,6 +94,7 @@ def fit_model(
         build_seconds=round(build_seconds, 3),
         sampling_seconds=round(seconds, 3),
         machine=f"{platform.machine()} {platform.system()}",
+        device=idata.attrs["device"],
         **settings,
     )
     return FitResult(idata=idata, data=df, spec=spec, info=info)

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pymc as pm
@@ -19,11 +20,146 @@ from bayescape.errors import BayescapeError
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
 MassMatrix = Literal["gradient", "variance"]
+ChainMethod = Literal["sequential", "vectorized"]
+Device = Literal["auto", "cpu", "gpu", "tpu"]
 MASS_MATRICES: tuple[str, ...] = ("gradient", "variance")
 JAX_SAMPLERS: tuple[str, ...] = ("numpyro", "blackjax")
 """Backends that compile the model to JAX (double precision is switched on before they run)."""
 DEFAULT_SAMPLER: Sampler = "nutpie"
 """Fastest backend on the phase model on a 2-core CPU (see benchmarks/RESULTS.md)."""
+
+NUTPIE_STATS = {"tree_depth": "depth", "lp": "logp", "acceptance_rate": "mean_tree_accept"}
+"""PyMC's names of the JAX samplers' statistics -> nutpie's, so every backend's
+``sample_stats`` read the same (``diverging``, ``energy``, ``n_steps``, ``step_size`` agree)."""
+MAX_TREE_DEPTH = 10
+"""The tree depth every backend stops at (numpyro's, blackjax's and nutpie's default)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """What one call of :func:`sample` asks of a backend."""
+
+    draws: int
+    tune: int
+    chains: int
+    random_seed: int
+    target_accept: float
+    mass_matrix: MassMatrix
+    chain_method: ChainMethod
+    progressbar: bool
+
+
+class Backend:
+    """One NUTS implementation :func:`sample` can run.
+
+    A backend declares the chain methods and mass-matrix adaptations it offers (the first of
+    each is its default), whether a model runs in JAX under it (then ``--device`` applies and
+    JAX picks the platform) and draws the posterior. :data:`BACKENDS` holds one per name.
+    """
+
+    name: str
+    chain_methods: tuple[str, ...] = ("sequential",)
+    mass_matrices: tuple[str, ...] = ("gradient",)
+
+    def runs_in_jax(self, model: pm.Model) -> bool:
+        """Whether the model's log density is evaluated by JAX under this backend."""
+        return has_jax_ops(model)
+
+    def draw(self, model: pm.Model, run: Run) -> xr.DataTree:
+        """The posterior of ``model`` (compiled here: the wall time includes compilation)."""
+        raise NotImplementedError
+
+
+class _Nutpie(Backend):
+    name = "nutpie"
+    chain_methods = ("parallel",)
+    mass_matrices = MASS_MATRICES
+
+    def draw(self, model: pm.Model, run: Run) -> xr.DataTree:
+        """nutpie called directly: compile, sample, attach the data groups as PyMC does.
+
+        ``pm.sample(nuts_sampler="nutpie")`` makes the same two calls, after first building
+        the gradient graph to choose PyMC's own step methods, which nutpie never uses (about
+        1 s of the default fit). Chains are threads: they get the cores this process may use
+        (PyMC guesses half of ``os.cpu_count()``, 1 on a 2-core machine, which ran every chain
+        on one thread).
+        """
+        import nutpie
+        from pymc.backends.arviz import patch_nutpie_idata
+        from pymc.progress_bar.progress import NutpieProgressBarManager
+
+        compiled = compile_nutpie(model)
+        bar = NutpieProgressBarManager(
+            chains=run.chains, draws=run.draws, progressbar=run.progressbar
+        )
+        sampling_start = time.perf_counter()
+        with bar:
+            idata = nutpie.sample(
+                compiled,
+                draws=run.draws,
+                tune=max(run.tune, 1),  # nuts-rs needs at least one tuning step
+                chains=run.chains,
+                cores=max(1, min(run.chains, available_cores())),
+                seed=run.random_seed,
+                target_accept=run.target_accept,
+                progress_bar=False,
+                progress_callback=bar.update,
+                **nutpie_options(run.mass_matrix),
+            )
+        patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - sampling_start)
+        return idata
+
+
+class _PyMCNuts(Backend):
+    name = "pymc"
+
+    def runs_in_jax(self, model: pm.Model) -> bool:
+        return False
+
+    def draw(self, model: pm.Model, run: Run) -> xr.DataTree:
+        # one process: forked workers deadlock on JAX ops
+        return _pm_sample(model, run, nuts_sampler="pymc", cores=1)
+
+
+class _JaxNuts(Backend):
+    """numpyro's or blackjax's NUTS on the model compiled to one JAX log density.
+
+    ``"vectorized"`` chains are one program: ``jax.vmap`` over chains of the whole warm-up and
+    sampling loop (``lax`` loops, compiled once by XLA; the progress bar is off, since a bar
+    steps the loop from Python). ``"sequential"`` (numpyro) runs the chains one after another,
+    with a progress bar. Chains in ``jax.pmap`` are not offered: diffrax (the dynamics model)
+    fails inside it.
+    """
+
+    def __init__(self, name: str, chain_methods: tuple[str, ...]) -> None:
+        self.name = name
+        self.chain_methods = chain_methods
+
+    def runs_in_jax(self, model: pm.Model) -> bool:
+        return True
+
+    def draw(self, model: pm.Model, run: Run) -> xr.DataTree:
+        vectorized = run.chain_method == "vectorized"
+        idata = _pm_sample(
+            model,
+            run,
+            nuts_sampler=self.name,
+            nuts={"chain_method": run.chain_method},
+            progressbar=run.progressbar and not vectorized,
+        )
+        return _nutpie_stat_names(idata)
+
+
+BACKENDS: dict[str, Backend] = {
+    b.name: b
+    for b in (
+        _JaxNuts("numpyro", ("sequential", "vectorized")),
+        _Nutpie(),
+        _JaxNuts("blackjax", ("vectorized",)),
+        _PyMCNuts(),
+    )
+}
+"""Every backend by name (the names are :data:`bayescape._config.SAMPLERS`)."""
 
 
 def sample(
@@ -36,6 +172,8 @@ def sample(
     random_seed: int = 0,
     target_accept: float = 0.9,
     mass_matrix: MassMatrix = "gradient",
+    chain_method: ChainMethod | None = None,
+    device: Device = "auto",
     progressbar: bool = True,
 ) -> tuple[xr.DataTree, float]:
     """Draw posterior samples with NUTS.
@@ -45,22 +183,35 @@ def sample(
     model
         The PyMC model.
     sampler
-        ``"nutpie"`` (Numba-compiled model, Rust sampler; the default), ``"numpyro"`` (JAX,
-        chains in sequence), ``"blackjax"`` (JAX, chains vectorised) or ``"pymc"`` (PyMC's own
-        NUTS, one process).
+        ``"nutpie"`` (Numba-compiled model, Rust sampler; the default), ``"numpyro"`` (JAX),
+        ``"blackjax"`` (JAX, chains vectorised) or ``"pymc"`` (PyMC's own NUTS, one process).
     draws, tune, chains, random_seed, target_accept
-        As in :func:`pymc.sample`. The same seed gives the same draws (see Notes).
+        As in :func:`pymc.sample`. The same seed gives the same draws on one platform (see
+        Notes).
     mass_matrix
         nutpie's mass-matrix adaptation: ``"gradient"`` (nutpie's default, from draws and
         gradients) or ``"variance"`` (from the draws' variances, as Stan does). Other samplers
         accept only ``"gradient"``, which stands for their own default.
+    chain_method
+        How the JAX samplers run chains: ``"vectorized"`` (``jax.vmap`` over chains, the whole
+        loop one compiled program: the way to use an accelerator) or ``"sequential"``
+        (numpyro only, one chain after another). ``None``: the backend's default
+        (numpyro: sequential). nutpie always runs its chains in parallel threads.
+    device
+        Where JAX computes: ``"auto"`` (an accelerator when JAX finds one), ``"cpu"``,
+        ``"gpu"`` or ``"tpu"``; chosen before JAX's first computation in the process.
+        Backends that do not run the model in JAX (nutpie with Numba, PyMC) accept
+        ``"auto"`` and ``"cpu"``.
     progressbar
-        Show a progress bar.
+        Show a progress bar (not for vectorised chains: see :class:`Backend`).
 
     Returns
     -------
     (idata, seconds)
-        The posterior as an ArviZ DataTree and the wall time of the call.
+        The posterior as an ArviZ DataTree and the wall time of the call. ``idata.attrs``
+        holds ``device`` (``"PLATFORM: DEVICE KIND x COUNT"``) and ``chain_method``.
+        ``sample_stats`` use nutpie's names whichever backend ran (``diverging``, ``depth``,
+        ``maxdepth_reached``, ``n_steps``, ``logp``, ...).
 
     Notes
     -----
@@ -68,94 +219,84 @@ def sample(
     floating-point operations differently when PyTensor's compiled pieces come from its cache
     than when they are compiled fresh: the log density then differs in the last bit between a
     cold and a warm cache, and NUTS trajectories (and so every draw) diverge after a few
-    hundred steps. Off, the same seed gives bit-identical draws in any cache state.
+    hundred steps. Off, the same seed gives bit-identical draws in any cache state. XLA (the
+    JAX samplers) is deterministic on one platform; a CPU and a GPU round differently, so
+    their draws differ.
     """
-    if sampler not in SAMPLERS:
-        raise BayescapeError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    backend = _backend(sampler)
     if mass_matrix not in MASS_MATRICES:
         raise BayescapeError(
             f"unknown mass_matrix {mass_matrix!r}; choose one of {', '.join(MASS_MATRICES)}"
         )
-    if mass_matrix != "gradient" and sampler != "nutpie":
+    if mass_matrix not in backend.mass_matrices:
         raise BayescapeError(
             f"mass_matrix = {mass_matrix!r} is a nutpie option; the {sampler} sampler adapts its "
             "own (drop the option or use sampler = 'nutpie')"
         )
-    if sampler == "nutpie":
-        return _sample_nutpie(
-            model,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            random_seed=random_seed,
-            target_accept=target_accept,
-            mass_matrix=mass_matrix,
-            progressbar=progressbar,
+    chain_method = chain_method or backend.chain_methods[0]
+    if chain_method not in backend.chain_methods:
+        raise BayescapeError(
+            f"the {sampler} sampler runs chains {' or '.join(backend.chain_methods)}, not "
+            f"{chain_method!r} (vectorised chains: sampler numpyro or blackjax)"
         )
-    kwargs: dict = dict(
+    start = time.perf_counter()
+    if backend.runs_in_jax(model):
+        from bayescape.inference._device import use_device
+
+        device_name = use_device(device)
+    elif device in ("auto", "cpu"):
+        device_name = f"cpu: {sampler} (not JAX)"
+    else:
+        raise BayescapeError(
+            f"the {sampler} sampler runs this model on the CPU only (it is not compiled to "
+            f"JAX); for --device {device} use sampler numpyro or blackjax"
+        )
+    run = Run(
         draws=draws,
         tune=tune,
         chains=chains,
         random_seed=random_seed,
-        progressbar=progressbar,
-        nuts_sampler=sampler,
         target_accept=target_accept,
+        mass_matrix=mass_matrix,
+        chain_method=chain_method,  # type: ignore[arg-type]
+        progressbar=progressbar,
     )
-    if sampler == "pymc":
-        kwargs["cores"] = 1  # forked workers deadlock on JAX ops; one process is reliable
-    elif sampler == "numpyro":
-        kwargs["nuts"] = {"chain_method": "sequential"}
-    elif sampler == "blackjax":
-        kwargs["nuts"] = {"chain_method": "vectorized"}
-    if sampler in JAX_SAMPLERS:
+    idata = backend.draw(model, run)
+    idata.attrs.update(device=device_name, chain_method=chain_method)
+    return idata, time.perf_counter() - start
+
+
+def _backend(sampler: str) -> Backend:
+    if sampler not in BACKENDS:
+        raise BayescapeError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    return BACKENDS[sampler]
+
+
+def _pm_sample(model: pm.Model, run: Run, **options: Any) -> xr.DataTree:
+    """``pm.sample`` with the run's settings (PyMC's INFO lines held back)."""
+    options.setdefault("progressbar", run.progressbar)
+    if options["nuts_sampler"] in JAX_SAMPLERS:
         import bayescape._jax  # noqa: F401  (x64 before any JAX work)
-    start = time.perf_counter()
     with model, reproducible_compilation(), _quiet_pymc_log():
-        idata = pm.sample(**kwargs)
-    return idata, time.perf_counter() - start
-
-
-def _sample_nutpie(
-    model: pm.Model,
-    *,
-    draws: int,
-    tune: int,
-    chains: int,
-    random_seed: int,
-    target_accept: float,
-    mass_matrix: MassMatrix,
-    progressbar: bool,
-) -> tuple[xr.DataTree, float]:
-    """nutpie called directly: compile, sample, attach the data groups as PyMC does.
-
-    ``pm.sample(nuts_sampler="nutpie")`` makes the same two calls, after first building the
-    gradient graph to choose PyMC's own step methods, which nutpie never uses (about 1 s of the
-    default fit). Chains are threads: they get the cores this process may use (PyMC guesses
-    half of ``os.cpu_count()``, 1 on a 2-core machine, which ran every chain on one thread).
-    """
-    import nutpie
-    from pymc.backends.arviz import patch_nutpie_idata
-    from pymc.progress_bar.progress import NutpieProgressBarManager
-
-    start = time.perf_counter()
-    compiled = compile_nutpie(model)
-    bar = NutpieProgressBarManager(chains=chains, draws=draws, progressbar=progressbar)
-    sampling_start = time.perf_counter()
-    with bar:
-        idata = nutpie.sample(
-            compiled,
-            draws=draws,
-            tune=max(tune, 1),  # nuts-rs needs at least one tuning step
-            chains=chains,
-            cores=max(1, min(chains, available_cores())),
-            seed=random_seed,
-            target_accept=target_accept,
-            progress_bar=False,
-            progress_callback=bar.update,
-            **nutpie_options(mass_matrix),
+        return pm.sample(
+            draws=run.draws,
+            tune=run.tune,
+            chains=run.chains,
+            random_seed=run.random_seed,
+            target_accept=run.target_accept,
+            **options,
         )
-    patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - sampling_start)
-    return idata, time.perf_counter() - start
+
+
+def _nutpie_stat_names(idata: xr.DataTree) -> xr.DataTree:
+    """Rename the JAX samplers' ``sample_stats`` to nutpie's (:data:`NUTPIE_STATS`) and add
+    ``maxdepth_reached``, so the gate and every analysis read one set of names."""
+    stats = idata["sample_stats"].ds
+    stats = stats.rename({k: v for k, v in NUTPIE_STATS.items() if k in stats})
+    if "depth" in stats:
+        stats["maxdepth_reached"] = stats["depth"] >= MAX_TREE_DEPTH
+    idata["sample_stats"] = xr.DataTree(stats)
+    return idata
 
 
 def compile_nutpie(model: pm.Model) -> Any:
