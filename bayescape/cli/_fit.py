@@ -12,7 +12,7 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from bayescape._config import SAMPLERS
+from bayescape._config import CHAIN_METHODS, DEVICES, SAMPLERS
 from bayescape.cli import _options as opt
 from bayescape.cli._terminal import (
     WIDTH,
@@ -48,6 +48,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=SAMPLERS,
         default=None,
         help="NUTS backend (default: the spec's [sampler] name)",
+    )
+    p.add_argument(
+        "--chain-method",
+        choices=CHAIN_METHODS,
+        default=None,
+        help="how chains run: vectorized (numpyro, blackjax: all chains one compiled JAX "
+        "program, for accelerators), sequential (numpyro), parallel (nutpie threads); "
+        "default: the sampler's own",
+    )
+    p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default="auto",
+        help="where the JAX samplers compute (default auto: an accelerator when JAX finds one); "
+        "the device that ran is printed and saved with the result",
     )
     p.add_argument(
         "--draws", type=opt.positive_int, default=None, help="draws per chain (default: spec)"
@@ -110,6 +125,8 @@ def _fit(args: argparse.Namespace) -> int:
                 tune=args.tune,
                 chains=args.chains,
                 random_seed=args.seed,
+                chain_method=args.chain_method,
+                device=args.device,
                 exclude_families=args.exclude_family,
                 progressbar=not args.quiet,
             )
@@ -140,6 +157,15 @@ def summary_document(result: Result) -> dict[str, Any]:
     doc = summary_json(result)
     doc["interval"] = {"kind": "equal-tailed", "prob": PROB}
     return doc
+
+
+def _run_where(info: dict[str, Any]) -> str:
+    """`` (vectorized chains on gpu: NVIDIA H100 x 1)`` when the result says (older ones
+    do not)."""
+    parts = [f"{info['chain_method']} chains" if info.get("chain_method") else ""]
+    parts.append(f"on {info['device']}" if info.get("device") else "")
+    text = " ".join(p for p in parts if p)
+    return f" ({text})" if text else ""
 
 
 def _size_range(low: float, high: float) -> str:
@@ -264,7 +290,7 @@ def summary_lines(result: Result, *, wide: bool = False) -> list[str]:
             f"model {result.spec.name} (spec {result.spec.hash}) on "
             f"{info.get('data_source', '')} (data {info.get('data_hash', '')}): "
             f"{len(result.data)} models, {len(result.panel.families)} families; sampler "
-            f"{info.get('sampler')}, seed {info.get('seed')}",
+            f"{info.get('sampler')}{_run_where(info)}, seed {info.get('seed')}",
             width=width,
             indent="  ",
         ),
