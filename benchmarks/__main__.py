@@ -1,5 +1,7 @@
 """Benchmark harness: ``python -m benchmarks run [--quick] [--repeats N]``.
 
+``python -m benchmarks gpu [...]`` is the accelerator benchmark (:mod:`benchmarks.gpu`).
+
 Every configuration runs in a fresh subprocess (so compilation is counted and peak memory is
 per fit), several times; the table shows the median with min and max, and ratios are taken
 within this one run on this one machine. Writes ``benchmarks/results.json`` and
@@ -187,9 +189,15 @@ def _markdown(results: dict) -> str:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["gpu"]:
+        from benchmarks.gpu import main as gpu_main
+
+        gpu_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run the benchmarks and write RESULTS.md")
+    sub.add_parser("gpu", help="the accelerator benchmark (benchmarks/gpu.py; --help there)")
     p.add_argument("--quick", action="store_true", help="one repeat, no 256/1024-family runs")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--samplers", default="nutpie,numpyro,blackjax,pymc,numpyro-reference")
@@ -206,7 +214,11 @@ def main() -> None:
         scale = [] if args.scale == "none" else [int(n) for n in args.scale.split(",")]
     results = run(args.quick, repeats, args.samplers.split(","), scale)
     (HERE / "results.json").write_text(json.dumps(results, indent=2))
-    (HERE / "RESULTS.md").write_text(_markdown(results))
+    from benchmarks.gpu import BEGIN, END
+
+    old = (HERE / "RESULTS.md").read_text() if (HERE / "RESULTS.md").exists() else ""
+    kept = old[old.index(BEGIN) : old.index(END) + len(END)] if BEGIN in old else ""
+    (HERE / "RESULTS.md").write_text(_markdown(results) + (f"\n{kept}\n" if kept else ""))
     print((HERE / "RESULTS.md").read_text())
 
 
