@@ -52,8 +52,10 @@ def use_device(device: str) -> str:
         jax.config.update("jax_platforms", platform)
         try:
             jax.devices()
-        except RuntimeError as exc:  # JAX leaves its backends uninitialised: try the next one
-            errors.append(str(exc).splitlines()[0])
+        except (RuntimeError, AssertionError) as exc:  # no GPU visible: JAX asserts
+            reason = str(exc).split(" (set JAX_PLATFORMS")[0] or "no device found"
+            errors.append(f"{platform}: {reason}")
+            xla_bridge._clear_backends()  # a failed start leaves JAX half set up: undo it
             continue
         return describe_device()
     jax.config.update("jax_platforms", None)
