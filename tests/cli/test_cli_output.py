@@ -215,3 +215,28 @@ def test_entry_point_exit_codes_output_and_a_closed_pipe(capsys):
     reader.stdout.close()  # the reader goes away after one line
     _, err = reader.communicate(timeout=60)
     assert reader.returncode == 141 and "Traceback" not in err
+
+
+@pytest.mark.behaviour
+def test_summary_says_which_chain_method_and_device_ran(capsys, prior_result, tmp_path):
+    from bayescape.analysis import Result
+
+    info = {**prior_result.info, "sampler": "numpyro", "chain_method": "vectorized"}
+    info["device"] = "gpu: NVIDIA H100 80GB HBM3 x 1"
+    saved = Result(prior_result.idata, prior_result.data, prior_result.spec, info)
+    path = saved.save(tmp_path / "gpu.nc")
+    code, out, _ = run(capsys, "summary", path)
+    assert code == 0
+    assert "sampler numpyro (vectorized chains on gpu: NVIDIA H100 80GB HBM3 x 1)" in " ".join(
+        out.split()
+    )
+    _assert_narrow(out)
+    # a result saved before devices were recorded prints as before
+    code, out, _ = run(capsys, "summary", prior_result.save(tmp_path / "old.nc"))
+    assert "chains on" not in out
+
+
+@pytest.mark.behaviour
+def test_fit_refuses_an_unknown_device_before_any_work(capsys):
+    assert main(["fit", "--device", "quantum"]) == 2
+    assert "invalid choice: 'quantum'" in capsys.readouterr().err
