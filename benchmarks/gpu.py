@@ -174,24 +174,26 @@ def markdown(sections: dict[str, dict]) -> str:
             f"1-minute load average {section['load_start']:.1f} at the start, "
             f"{section['load_end']:.1f} at the end.",
             "",
-            "| case | device | wall s | sampling s | min bulk ESS | ESS/s | ESS/s vs CPU "
-            "| ESS/s vs nutpie | max R-hat | divergences | gate | load after |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| case | sampler | device | wall s | sampling s | min bulk ESS | ESS/s "
+            "| ESS/s vs CPU | ESS/s vs nutpie | max R-hat | divergences | gate | load after |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         runs = section["runs"]
         nutpie = runs.get(f"{PHASE} | nutpie", {})
         for key, r in runs.items():
             case, device = key.split(" | ")
             shown = r.get("device", device)
+            sampler = "nutpie" if device == "nutpie" else "numpyro, vectorized"
             if "error" in r:
                 lines.append(
-                    f"| {case} | {shown} | {r['error']} |{' |' * 8} {r['load_after']:.1f} |"
+                    f"| {case} | {sampler} | {shown} | {r['error']} |{' |' * 8} "
+                    f"{r['load_after']:.1f} |"
                 )
                 continue
             vs_cpu = _ratio(r, runs.get(f"{case} | cpu", {})) if device not in CPU_ROWS else ""
             vs_nutpie = _ratio(r, nutpie) if case.startswith("phase") and device != "nutpie" else ""
             lines.append(
-                f"| {case} | {shown} | {r['wall_seconds']:.1f} | "
+                f"| {case} | {sampler} | {shown} | {r['wall_seconds']:.1f} | "
                 f"{_cell(r, 'sampling_seconds', '{:.1f}')} | {r['min_ess_bulk']:.0f} | "
                 f"{r['ess_per_second']:.2f} | {vs_cpu} | {vs_nutpie} | {r['max_rhat']:.3f} | "
                 f"{r['divergences']} | {r.get('gate', '')} | {r['load_after']:.1f} |"
