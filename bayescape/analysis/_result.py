@@ -115,10 +115,10 @@ def fit(*args: Any, **kwargs: Any) -> Result:
     Takes the arguments of :func:`bayescape.inference.fit_model`, with its defaults (they are
     written there once; ``help(bayescape.fit)`` shows them): ``model`` and ``data``, then
     keyword-only ``sampler``, ``draws``, ``tune``, ``chains``, ``random_seed``,
-    ``target_accept``, ``exclude_families`` and ``progressbar``. For the phase models
-    (``phase``, ``phase_no_transition``, ``quadratic``) ``result.idata`` also holds the
-    ``log_likelihood`` and ``posterior_predictive`` groups ArviZ reads (replicates seeded with
-    ``random_seed``; see :func:`bayescape.analysis.add_predictive_groups`).
+    ``target_accept``, ``chain_method``, ``device``, ``exclude_families`` and ``progressbar``.
+    For the phase models (``phase``, ``phase_no_transition``, ``quadratic``) ``result.idata``
+    also holds the ``log_likelihood`` and ``posterior_predictive`` groups ArviZ reads
+    (replicates seeded with ``random_seed``; see :func:`bayescape.analysis.add_predictive_groups`).
     """
     base = fit_model(*args, **kwargs)
     result = Result(idata=base.idata, data=base.data, spec=base.spec, info=base.info)
