@@ -20,7 +20,7 @@ from bayescape.errors import BayescapeError
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
 MassMatrix = Literal["gradient", "variance"]
-ChainMethod = Literal["sequential", "vectorized"]
+ChainMethod = Literal["sequential", "vectorized", "parallel"]
 Device = Literal["auto", "cpu", "gpu", "tpu"]
 MASS_MATRICES: tuple[str, ...] = ("gradient", "variance")
 JAX_SAMPLERS: tuple[str, ...] = ("numpyro", "blackjax")
