@@ -164,10 +164,19 @@ def ode_comparison(args) -> dict:
     Both use the same library, priors and measurement model, on a subset of families so that
     the reference finishes; the reference runs PyMC's own NUTS (its ODE op has no JAX
     implementation) and is stopped at ``--cap`` seconds: its ESS/s is then an upper bound and
-    the ratio a lower bound.
+    the ratio a lower bound. Without --draws/--tune/--chains: 2 chains x (300 + 300).
     """
     import pymc as pm
     import pytensor.tensor as pt
+
+    args = argparse.Namespace(
+        **{
+            **vars(args),
+            "draws": args.draws or 300,
+            "tune": args.tune or 300,
+            "chains": args.chains or 2,
+        }
+    )
 
     from bayescape.inference import sample
     from bayescape.models import load_spec
@@ -390,9 +399,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("what", choices=["fit", "llama2", "ode", "lofo"])
-    parser.add_argument("--draws", type=int, default=500)
-    parser.add_argument("--tune", type=int, default=500)
-    parser.add_argument("--chains", type=int, default=4)
+    parser.add_argument("--draws", type=int, default=None, help="default: the spec's")
+    parser.add_argument("--tune", type=int, default=None, help="default: the spec's")
+    parser.add_argument("--chains", type=int, default=None, help="default: the spec's")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="results")
     parser.add_argument("--cap", type=float, default=600.0, help="seconds for the pm.ode run")

@@ -45,9 +45,10 @@ def prior_predictive_check(
     changepoint the prior equal-tailed 90% interval of the critical scale (parameters).
 
     The dynamics model simulates every score of its likelihood, that is every measured score
-    but each family's smallest model's (which sets the initial state): prior trajectories can
-    blow up, so its quantiles are over the finite draws and a non-finite draw counts as
-    outside [0, 1] and not near the observed score.
+    but each family's smallest model's (which sets the initial state). Its field is bounded
+    (the score box), so prior trajectories do not blow up, but they may leave [0, 1] and its
+    likelihood is an untruncated normal; quantiles are over the finite draws and a non-finite
+    draw would count as outside [0, 1] and not near the observed score.
     """
     spec = model if isinstance(model, ModelSpec) else load_spec(model)
     with warnings.catch_warnings():

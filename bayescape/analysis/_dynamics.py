@@ -38,6 +38,7 @@ from bayescape.models.dynamics import (
     jacobian,
     library_features,
     make_panel_solver,
+    score_box,
     solver_settings,
     spec_initial_state_sd,
     spec_library,
@@ -162,11 +163,14 @@ def fitted_equations(result: FitResult, prob: float = 0.9, min_inclusion: float 
 # Trajectories, coupling and eigenvalues
 
 
-def _solve_draws(powers, span, save_s, settings: SolverSettings, xi, u0, delta) -> np.ndarray:
-    """Solve every draw: returns (draws, F, P, states)."""
+def _solve_draws(
+    panel: DynamicsPanel, powers, span, save_s, settings: SolverSettings, xi, u0, delta
+) -> np.ndarray:
+    """Solve every draw as the model does (its score box): returns (draws, F, P, states)."""
     import jax
 
-    solve = make_panel_solver(powers, span, save_s, settings)
+    box = score_box(panel.centre, panel.scale)
+    solve = make_panel_solver(powers, span, save_s, settings, box)
     return np.asarray(jax.jit(jax.vmap(solve))(xi, u0, delta))
 
 
@@ -183,6 +187,7 @@ def latent_trajectories(
     draws = _posterior_arrays(result, max_draws, seed)
     s = np.tile(np.linspace(0.0, 1.0, grid), (panel.n_families, 1))
     u = _solve_draws(
+        panel,
         library.powers,
         panel.span,
         s,
@@ -499,7 +504,8 @@ def family_scores(
     m = u0.shape[1]
     saves = np.tile(np.clip(np.asarray(save, dtype=float), 0.0, 1.0), (m, 1))
     library = spec_library(spec)
-    u = _solve_draws(library.powers, np.full(m, span), saves, solver_settings(spec), xi, u0, delta)
+    settings = solver_settings(spec)
+    u = _solve_draws(panel, library.powers, np.full(m, span), saves, settings, xi, u0, delta)
     return panel.centre + panel.scale * u
 
 

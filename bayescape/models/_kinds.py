@@ -432,7 +432,7 @@ class Dynamics(ModelKind):
         return dynamics_states(spec)
 
     def headline_variables(self, spec: ModelSpec) -> list[str]:
-        return dynamics_headline_variables()
+        return dynamics_headline_variables(spec)
 
     def prepare_panel(self, df: pd.DataFrame, spec: ModelSpec) -> DynamicsPanel:
         return prepare_dynamics_panel(df, spec)

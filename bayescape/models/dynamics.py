@@ -218,6 +218,7 @@ def make_panel_solver(
     span: np.ndarray,
     save_s: np.ndarray,
     settings: SolverSettings = SolverSettings(),
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ):
     r"""A jitted JAX function ``(xi, u0, offset) -> u`` solving every family at once.
 
@@ -232,31 +233,120 @@ def make_panel_solver(
         Normalised save points in [0, 1], non-decreasing per row (F x P; pad with 1.0).
     settings
         Solver, step size control and adjoint.
+    bounds
+        ``(low, high)`` per state (standard units; :func:`score_box`): the library is evaluated
+        at the state clipped to this box. Inside it the field is the polynomial
+        :math:`\Theta(u)\Xi + \delta`; outside, where a score would leave [0, 1], it is frozen
+        at the box's edge, so the field is bounded and no trajectory blows up in finite time
+        (a positive self-quadratic term otherwise does: :math:`u' = a u^2` reaches infinity at
+        :math:`x = 1/(a u_0)`). ``None``: no clipping.
 
     Returns
     -------
     callable
         ``solve(xi (terms, states), u0 (F, states), offset (F, states)) -> (F, P, states)``,
-        differentiable in reverse mode; a blown-up solve gives non-finite values (``throw=False``)
-        so that the sampler rejects the proposal instead of raising.
+        differentiable in reverse mode; a blown-up solve gives non-finite values (adaptive:
+        ``throw=False``) so that the sampler rejects the proposal instead of raising.
     """
-    import diffrax
     import jax
     import jax.numpy as jnp
 
     import bayescape._jax  # noqa: F401  (x64 before any JAX array)
 
-    solver, controller, max_steps, adjoint = _diffrax_parts(settings)
     powers = np.asarray(powers, dtype=int)
     span_j = jnp.asarray(span, dtype=jnp.float64)
     save_j = jnp.asarray(save_s, dtype=jnp.float64)
-    dt0 = 1.0 / settings.steps
+    one_family = (
+        _fixed_step_family(powers, settings, bounds)
+        if settings.stepsize == "fixed"
+        else _adaptive_family(powers, settings, bounds)
+    )
+    batched = jax.vmap(one_family, in_axes=(None, 0, 0, 0, 0))
+
+    @jax.jit
+    def solve(xi, u0, offset):
+        return batched(xi, u0, offset, span_j, save_j)
+
+    return solve
+
+
+def score_box(centre: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Scores in [0, 1] in standard units: :math:`((0 - m)/s, (1 - m)/s)` per state."""
+    centre, scale = np.asarray(centre, dtype=float), np.asarray(scale, dtype=float)
+    return -centre / scale, (1.0 - centre) / scale
+
+
+def _field(powers: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None):
+    """The vector field on normalised time, ``args = (xi, offset, width)``."""
+    import jax.numpy as jnp
+
+    low, high = (None, None) if bounds is None else (jnp.asarray(b) for b in bounds)
 
     def field(s, u, args):
         xi, offset, width = args
-        return width * (library_features(u, powers, jnp) @ xi + offset)
+        v = u if low is None else jnp.clip(u, low, high)
+        return width * (library_features(v, powers, jnp) @ xi + offset)
 
-    term = diffrax.ODETerm(field)
+    return field
+
+
+def _fixed_step_family(
+    powers: np.ndarray,
+    settings: SolverSettings,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+):
+    r"""One family's solve with ``settings.steps`` equal steps of the diffrax solver.
+
+    The steps are unrolled (:meth:`diffrax.AbstractSolver.step`, no while loop, no
+    checkpointing: reverse mode stores every stage, a few kilobytes) and each save point
+    :math:`s` is read from the solver's own dense interpolation on the step
+    :math:`k = \lfloor s \cdot \mathrm{steps} \rfloor` that contains it. The result is the
+    same as :func:`diffrax.diffeqsolve` with a constant step size and ``SaveAt(ts=...)`` (to
+    rounding), 1.6-3x cheaper per gradient (benchmarks/dynamics_results.md). A blown-up
+    trajectory gives non-finite values, which the sampler rejects.
+    """
+    import diffrax
+    import jax
+    import jax.numpy as jnp
+
+    solver = _diffrax_parts(settings)[0]
+    term = diffrax.ODETerm(_field(powers, bounds))
+    steps = settings.steps
+    h = 1.0 / steps
+    knots = np.arange(steps + 1) * h
+    t_lo, t_hi = jnp.asarray(knots[:-1]), jnp.asarray(knots[1:])
+
+    def one_family(xi, u0, offset, width, ts):
+        args = (xi, offset, width)
+        state = solver.init(term, 0.0, h, u0, args)
+        y, dense = u0, []
+        for k in range(steps):
+            y, _, info, state, _ = solver.step(
+                term, knots[k], knots[k + 1], y, args, state, made_jump=False
+            )
+            dense.append(info)
+        stacked = jax.tree.map(lambda *a: jnp.stack(a), *dense)
+
+        def at(t, k):
+            info = jax.tree.map(lambda a: a[k], stacked)
+            return solver.interpolation_cls(t0=t_lo[k], t1=t_hi[k], **info).evaluate(t)
+
+        return jax.vmap(at)(ts, jnp.clip(jnp.floor(ts * steps).astype(jnp.int64), 0, steps - 1))
+
+    return one_family
+
+
+def _adaptive_family(
+    powers: np.ndarray,
+    settings: SolverSettings,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
+):
+    """One family's solve with :func:`diffrax.diffeqsolve` and a PID step size controller."""
+    import diffrax
+    import jax.numpy as jnp
+
+    solver, controller, max_steps, adjoint = _diffrax_parts(settings)
+    term = diffrax.ODETerm(_field(powers, bounds))
 
     def one_family(xi, u0, offset, width, ts):
         sol = diffrax.diffeqsolve(
@@ -264,7 +354,7 @@ def make_panel_solver(
             solver,
             t0=0.0,
             t1=1.0,
-            dt0=dt0,
+            dt0=1.0 / settings.steps,
             y0=u0,
             args=(xi, offset, width),
             saveat=diffrax.SaveAt(ts=ts),
@@ -276,13 +366,7 @@ def make_panel_solver(
         ok = sol.result == diffrax.RESULTS.successful
         return jnp.where(ok, sol.ys, jnp.nan)
 
-    batched = jax.vmap(one_family, in_axes=(None, 0, 0, 0, 0))
-
-    @jax.jit
-    def solve(xi, u0, offset):
-        return batched(xi, u0, offset, span_j, save_j)
-
-    return solve
+    return one_family
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,12 +565,24 @@ def spec_initial_state_sd(panel: DynamicsPanel, spec: ModelSpec) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HorseshoeSettings:
-    """The ``[horseshoe]`` section: global scale, slab and the inclusion threshold."""
+    r"""The ``[horseshoe]`` section: global scale, slab and the inclusion threshold.
+
+    ``global_scale = "half_cauchy"`` gives :math:`\tau/\tau_0 \sim C^+(0, 1)`; ``"fixed"``
+    fixes :math:`\tau = \tau_0` (the data-informed choice Piironen & Vehtari (2017, sec. 3.3)
+    discuss when the expected number of active terms is known), which removes the global
+    scale's funnel with the local scales and the coefficients.
+    """
 
     tau0: float = 0.06
     slab_scale: float = 1.0
     slab_df: float = 4.0
     threshold: float = 0.1
+    global_scale: str = "half_cauchy"
+    centred: bool = False
+    slab: str = "inverse_gamma"
+
+
+_GLOBAL_SCALES = ("half_cauchy", "fixed")
 
 
 def horseshoe_settings(spec: ModelSpec) -> HorseshoeSettings:
@@ -495,7 +591,23 @@ def horseshoe_settings(spec: ModelSpec) -> HorseshoeSettings:
     unknown = set(section) - set(HorseshoeSettings.__dataclass_fields__)
     if unknown:
         raise SpecError(f"{spec.path}: unknown [horseshoe] keys {sorted(unknown)}")
-    hs = HorseshoeSettings(**{k: float(v) for k, v in section.items()})
+    global_scale = str(section.pop("global_scale", "half_cauchy"))
+    centred = section.pop("centred", False)
+    slab = str(section.pop("slab", "inverse_gamma"))
+    if slab not in ("inverse_gamma", "fixed"):
+        raise SpecError(f"{spec.path}: [horseshoe] slab = {slab!r}; use inverse_gamma or fixed")
+    if not isinstance(centred, bool):
+        raise SpecError(f"{spec.path}: [horseshoe] centred must be true or false")
+    if global_scale not in _GLOBAL_SCALES:
+        raise SpecError(
+            f"{spec.path}: [horseshoe] global_scale = {global_scale!r}; use one of "
+            f"{', '.join(_GLOBAL_SCALES)}"
+        )
+    try:
+        numbers = {k: float(v) for k, v in section.items()}
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{spec.path}: [horseshoe] values must be numbers ({exc})") from None
+    hs = HorseshoeSettings(**numbers, global_scale=global_scale, centred=centred, slab=slab)
     if min(hs.tau0, hs.slab_scale, hs.slab_df) <= 0:
         raise SpecError(f"{spec.path}: [horseshoe] tau0, slab_scale and slab_df must be > 0")
     return hs
@@ -508,6 +620,52 @@ def _half_cauchy(name: str, scale: float, **kwargs: Any):
     a = pm.HalfNormal(f"{name}_a", 1.0, **kwargs)
     b = pm.InverseGamma(f"{name}_b", 0.5, 0.5, **kwargs)
     return scale * a * pm.math.sqrt(b)
+
+
+def offset_information(panel: DynamicsPanel, noise: float, guess: np.ndarray) -> np.ndarray:
+    r"""How much each family's data say about its offsets, relative to the population's spread.
+
+    The ratio of the data's precision for :math:`\delta_{fk}` to the prior's,
+    :math:`r_{fk} = g_k^2 \sum_i (x_i - x_{0,f})^2 / \nu_{ik}^2`, where the trajectory moves by
+    about :math:`\delta (x - x_0)` per unit of offset (linearised), :math:`\nu_{ik}^2 =
+    (p(1 - p)/n + \text{noise}^2)/s_k^2` is a score's variance in standard units and
+    :math:`g_k` a guess of the offsets' population sd. :math:`r > 1`: the data dominate, the
+    centred parameterisation samples better; :math:`r < 1`: the non-centred one
+    (Papaspiliopoulos, Roberts & Skold 2007). Returns (F, states).
+    """
+    q = np.clip(np.nan_to_num(panel.scores, nan=0.5), 1e-3, 1 - 1e-3)
+    var = (q * (1 - q) / panel.n_items + noise**2) / panel.scale**2
+    dx2 = (panel.x - panel.x0[panel.family_index])[:, None] ** 2
+    observed = ~np.isnan(panel.scores)
+    info = np.zeros((panel.n_families, len(panel.states)))
+    np.add.at(info, panel.family_index, np.where(observed, dx2 / var, 0.0))
+    return info * np.asarray(guess, dtype=float) ** 2
+
+
+def _centred_offsets(spec: ModelSpec, panel: DynamicsPanel) -> np.ndarray:
+    """Which family offsets are sampled centred (family x state booleans).
+
+    ``[model] offsets_centred``: ``false`` (all non-centred), ``true`` (all centred), a list of
+    the states whose offsets are centred, or ``"auto"``: centred where
+    :func:`offset_information` exceeds 1, with ``[model] offset_sd_guess`` (per state; the
+    parameterisation only, the posterior is the same) and the noise ``[state] init_noise``.
+    """
+    value = spec.model.get("offsets_centred", False)
+    shape = (panel.n_families, len(panel.states))
+    if isinstance(value, bool):
+        return np.full(shape, value)
+    if value == "auto":
+        guesses = spec.model.get("offset_sd_guess", {})
+        guess = np.array([float(guesses.get(s, 0.5)) for s in panel.states])
+        noise = float(spec.sections.get("state", {}).get("init_noise", 0.02))
+        return offset_information(panel, noise, guess) > 1.0
+    if not isinstance(value, list) or any(v not in panel.states for v in value):
+        raise SpecError(
+            f"{spec.path}: [model] offsets_centred must be true, false, \"auto\" or a list of "
+            f"the states {list(panel.states)}; got {value!r}"
+        )
+    by_state = np.array([s in value for s in panel.states])
+    return np.broadcast_to(by_state, shape).copy()
 
 
 def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
@@ -536,7 +694,9 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
     hs = horseshoe_settings(spec)
     settings = solver_settings(spec)
     n_fam, n_states, n_terms = panel.n_families, library.n_states, library.n_terms
-    solve = make_panel_solver(library.powers, panel.span, panel.save_s, settings)
+    solve = make_panel_solver(
+        library.powers, panel.span, panel.save_s, settings, score_box(panel.centre, panel.scale)
+    )
     wrapped = pytensor.wrap_jax(solve)
 
     rows, cols = likelihood_cells(panel)
@@ -553,25 +713,47 @@ def build_dynamics_model(data: pd.DataFrame | DynamicsPanel, spec: ModelSpec):
     }
     with pm.Model(coords=coords) as model:
         intercept = pymc_prior("intercept", spec, dims="state")
-        tau = pm.Deterministic("tau", _half_cauchy("tau", hs.tau0))
+        if hs.global_scale == "fixed":
+            tau = pm.Deterministic("tau", pt.as_tensor_variable(np.float64(hs.tau0)))
+        else:
+            tau = pm.Deterministic("tau", _half_cauchy("tau", hs.tau0))
         lam = _half_cauchy("lambda", 1.0, dims=("shrunk_term", "state"))
-        c2 = pm.InverseGamma("slab_c2", hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2)
+        if hs.slab == "fixed":
+            c2 = pt.as_tensor_variable(np.float64(hs.slab_scale**2))
+        else:
+            c2 = pm.InverseGamma("slab_c2", hs.slab_df / 2, hs.slab_df * hs.slab_scale**2 / 2)
         lam_tilde = pt.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
         pm.Deterministic("kappa", c2 / (c2 + tau**2 * lam**2), dims=("shrunk_term", "state"))
-        z = pm.Normal("Xi_z", 0.0, 1.0, dims=("shrunk_term", "state"))
-        shrunk = z * tau * lam_tilde
+        if hs.centred:
+            shrunk = pm.Normal("Xi_shrunk", 0.0, tau * lam_tilde, dims=("shrunk_term", "state"))
+        else:
+            z = pm.Normal("Xi_z", 0.0, 1.0, dims=("shrunk_term", "state"))
+            shrunk = z * tau * lam_tilde
+        constant = intercept
+        if spec.model.get("mean_rate_intercept", False):
+            squares = [j - 1 for j, p in enumerate(library.powers) if p.sum() == 2 and p.max() == 2]
+            constant = intercept - shrunk[squares].sum(axis=0)
         xi = pm.Deterministic(
-            "Xi", pt.concatenate([intercept[None, :], shrunk], axis=0), dims=("term", "state")
+            "Xi", pt.concatenate([constant[None, :], shrunk], axis=0), dims=("term", "state")
         )
         if spec.model.get("family_offsets", False):
             offset_sigma = pymc_prior("offset_sigma", spec, dims="state")
-            if spec.model.get("offsets_centred", False):
+            centred = _centred_offsets(spec, panel)
+            if centred.all():
                 delta = pm.Normal("delta", 0.0, offset_sigma, dims=("family", "state"))
-            else:
+            elif not centred.any():
                 delta = pm.Deterministic(
                     "delta",
                     offset_sigma * pm.Normal("delta_z", 0.0, 1.0, dims=("family", "state")),
                     dims=("family", "state"),
+                )
+            else:
+                # one variable, centred where ``centred`` and non-centred elsewhere
+                raw = pm.Normal(
+                    "delta_raw", 0.0, pt.where(centred, offset_sigma, 1.0), dims=("family", "state")
+                )
+                delta = pm.Deterministic(
+                    "delta", pt.where(centred, raw, offset_sigma * raw), dims=("family", "state")
                 )
         else:
             delta = pt.zeros((n_fam, n_states))
@@ -604,6 +786,7 @@ def likelihood_cells(panel: DynamicsPanel) -> tuple[np.ndarray, np.ndarray]:
     return np.nonzero(observed)
 
 
-def dynamics_headline_variables() -> list[str]:
-    """Parameters whose convergence gates a dynamics fit."""
-    return ["Xi", "tau", "u0"]
+def dynamics_headline_variables(spec: ModelSpec | None = None) -> list[str]:
+    """Parameters whose convergence gates a dynamics fit (``tau`` only when it is sampled)."""
+    fixed = spec is not None and horseshoe_settings(spec).global_scale == "fixed"
+    return ["Xi", "u0"] if fixed else ["Xi", "tau", "u0"]

@@ -35,13 +35,18 @@ TRUE_XI[1] = [-0.5, 0.6]
 
 
 def dynamics_spec(**model_overrides) -> object:
-    """The shipped dynamics spec with ``[model]`` keys replaced (e.g. family_offsets)."""
+    """The shipped dynamics spec with ``[model]`` keys replaced or added (e.g. family_offsets)."""
     text = load_spec("dynamics").text
     for key, value in model_overrides.items():
         lines = text.splitlines()
-        lines = [
-            f"{key} = {value}" if line.split("=")[0].strip() == key else line for line in lines
-        ]
+        if any(line.split("=")[0].strip() == key for line in lines):
+            lines = [
+                f"{key} = {value}" if line.split("=")[0].strip() == key else line
+                for line in lines
+            ]
+        else:  # a key the shipped spec leaves out: add it to [model]
+            at = lines.index("[model]") + 1
+            lines.insert(at, f"{key} = {value}")
         text = "\n".join(lines) + "\n"
     return parse_spec(text, "<test spec>")
 
@@ -366,3 +371,179 @@ def test_recovers_a_known_sparse_system_full():
     table, idata = _recover(n_families=20, n_models=6, draws=500, chains=4, seed=12)
     _check_recovery(table)
     assert int(idata.sample_stats.ds["diverging"].sum()) <= 4
+
+
+# ---------------------------------------------------------------------------------------------
+# The sampling geometry of issue 16: unrolled fixed steps, the score box, fixed scales,
+# the mean-rate intercept and mixed offsets
+
+
+@pytest.mark.math
+def test_unrolled_fixed_steps_are_diffrax_diffeqsolve_with_constant_steps():
+    """The unrolled solve is diffeqsolve(ConstantStepSize, SaveAt(ts)) to rounding (same
+    tableau, same dense interpolation): tolerance 1e-12 in standard units."""
+    import diffrax
+    import jax.numpy as jnp
+
+    lib = make_library(STATES, 2)
+    rng = np.random.default_rng(5)
+    xi = rng.normal(0.0, 0.2, (lib.n_terms, 2))
+    u0, offset = rng.normal(0, 0.5, (2, 2)), rng.normal(0, 0.1, (2, 2))
+    span = np.array([1.7, 0.6])
+    save = np.array([[0.0, 0.13, 0.5, 0.87, 1.0], [0.0, 0.25, 0.25, 1.0, 1.0]])
+    steps = 4
+    got = np.asarray(
+        make_panel_solver(lib.powers, span, save, SolverSettings(steps=steps))(xi, u0, offset)
+    )
+
+    def field(s, u, args):
+        width, offset_f = args
+        return width * (library_features(u, lib.powers, jnp) @ xi + offset_f)
+
+    for f in range(2):
+        sol = diffrax.diffeqsolve(
+            diffrax.ODETerm(field),
+            diffrax.Tsit5(),
+            t0=0.0,
+            t1=1.0,
+            dt0=1.0 / steps,
+            y0=jnp.asarray(u0[f]),
+            args=(span[f], jnp.asarray(offset[f])),
+            saveat=diffrax.SaveAt(ts=jnp.asarray(save[f])),
+            stepsize_controller=diffrax.ConstantStepSize(),
+            max_steps=steps,
+        )
+        np.testing.assert_allclose(got[f], np.asarray(sol.ys), atol=1e-12, rtol=0)
+
+
+@pytest.mark.math
+def test_score_box_keeps_a_blow_up_finite_and_leaves_trajectories_inside_unchanged():
+    from bayescape.models.dynamics import score_box
+
+    lib = make_library(STATES, 2)
+    box = score_box(CENTRE, SCALE)
+    np.testing.assert_allclose(box[0], -CENTRE / SCALE)
+    np.testing.assert_allclose(box[1], (1 - CENTRE) / SCALE)
+    settings = SolverSettings(steps=16)
+    save = np.array([[0.0, 0.5, 1.0]])
+    # du_H/dx = 2 u_H^2 from u_H = 1 blows up at x = 0.5 decades; the span is 3 decades
+    xi = np.zeros((lib.n_terms, 2))
+    xi[3] = [2.0, 0.0]
+    u0 = np.array([[1.0, 0.0]])
+    free = np.asarray(
+        make_panel_solver(lib.powers, np.array([3.0]), save, settings)(xi, u0, np.zeros((1, 2)))
+    )
+    boxed = np.asarray(
+        make_panel_solver(lib.powers, np.array([3.0]), save, settings, box)(
+            xi, u0, np.zeros((1, 2))
+        )
+    )
+    assert not (np.isfinite(free).all() and np.abs(free).max() < 1e6)
+    assert np.isfinite(boxed).all()
+    # past the box's edge the field is frozen there: du_H/dx = 2 * high^2 at most
+    assert boxed[0, -1, 0] <= box[1][0] + 2 * box[1][0] ** 2 * 3.0 + 1e-9
+    # a trajectory inside the box is the polynomial ODE's: same numbers with and without it
+    xi = np.zeros((lib.n_terms, 2))
+    xi[0], xi[1] = [0.5, 0.2], [-0.3, 0.4]
+    args = (xi, np.array([[-0.5, 0.3]]), np.zeros((1, 2)))
+    inside = make_panel_solver(lib.powers, np.array([1.0]), save, settings, box)(*args)
+    plain = make_panel_solver(lib.powers, np.array([1.0]), save, settings)(*args)
+    assert (np.asarray(plain) > box[0]).all() and (np.asarray(plain) < box[1]).all()
+    np.testing.assert_array_equal(np.asarray(inside), np.asarray(plain))
+
+
+def _geometry_spec(**horseshoe: str) -> object:
+    """The shipped spec with ``[horseshoe]`` keys set (added when absent)."""
+    text = load_spec("dynamics").text
+    lines = [line for line in text.splitlines() if line.split("=")[0].strip() not in horseshoe]
+    at = lines.index("[horseshoe]") + 1
+    lines[at:at] = [f"{k} = {v}" for k, v in horseshoe.items()]
+    return parse_spec("\n".join(lines) + "\n", "<test spec>")
+
+
+@pytest.mark.behaviour
+def test_fixed_global_scale_and_slab_leave_no_scale_parameters():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        spec = _geometry_spec(global_scale='"fixed"', slab='"fixed"', tau0="0.07")
+        model, _ = build_model(simulate_panel(3, 4), spec)
+        sampled = _geometry_spec(global_scale='"half_cauchy"', slab='"inverse_gamma"')
+        model_s, _ = build_model(simulate_panel(3, 4), sampled)
+    names = {v.name for v in model.free_RVs}
+    assert not {"tau_a", "tau_b", "slab_c2"} & names
+    assert {"tau_a", "tau_b", "slab_c2"} <= {v.name for v in model_s.free_RVs}
+    assert float(model["tau"].eval()) == 0.07
+    assert "tau" not in headline_variables(spec) and "tau" in headline_variables(sampled)
+    with pytest.raises(SpecError, match="global_scale"):
+        from bayescape.models.dynamics import horseshoe_settings
+
+        horseshoe_settings(_geometry_spec(global_scale='"cauchy"'))
+
+
+def _value_fn(model, name: str):
+    """A deterministic of the model as a function of a point of value variables."""
+    (out,) = model.replace_rvs_by_values([model[name]])
+    return model.compile_fn(out, inputs=model.value_vars, on_unused_input="ignore")
+
+
+@pytest.mark.math
+def test_mean_rate_intercept_is_the_polynomial_with_hermite_squares():
+    r"""With ``mean_rate_intercept`` the intercept is the rate at a typical state: the field
+    equals :math:`\Xi'_0 + \sum_j \Xi_j \mathrm{He}(\cdot)` with :math:`u_k^2 \to u_k^2 - 1`,
+    i.e. the constant row of Xi is intercept minus the pure-square rows (exact)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        model, _ = build_model(simulate_panel(3, 4), dynamics_spec(mean_rate_intercept="true"))
+    rng = np.random.default_rng(6)
+    point = model.initial_point()
+    point["intercept"] = np.array([0.7, 0.2])
+    point["Xi_z"] = rng.normal(0, 1, point["Xi_z"].shape)
+    xi = _value_fn(model, "Xi")(point)
+    lib = make_library(STATES, 2)
+    squares = [j for j, p in enumerate(lib.powers) if p.max() == 2]
+    np.testing.assert_allclose(xi[0], point["intercept"] - xi[squares].sum(axis=0), rtol=1e-12)
+    u = rng.normal(0, 1, (5, 2))
+    hermite = library_features(u, lib.powers)
+    hermite[:, squares] -= 1.0
+    with_intercept = np.vstack([point["intercept"], xi[1:]])
+    np.testing.assert_allclose(
+        rhs(u, xi, lib.powers), hermite @ with_intercept, rtol=1e-12, atol=1e-12
+    )
+
+
+@pytest.mark.math
+def test_mixed_offsets_are_the_same_prior_and_follow_the_information_rule():
+    """Cells centred by the rule have density N(delta; 0, sd); the others N(delta / sd; 0, 1)
+    with the Jacobian 1 / sd: the prior of delta is the same whichever way each is sampled."""
+    from scipy.stats import norm
+
+    from bayescape.models.dynamics import offset_information
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = simulate_panel(4, 4)
+        guess = np.array([0.01, 1.0])  # little spread in HellaSwag's offsets, much in TQA's
+        spec = dynamics_spec(
+            offsets_centred='"auto"',
+            offset_sd_guess="{ hellaswag = 0.01, truthfulqa = 1.0 }",
+        )
+        model, panel = build_model(df, spec)
+    # the rule, by hand for family 0: guess^2 * sum (x - x0)^2 / var
+    info = offset_information(panel, 0.02, guess)
+    rows = panel.family_index == 0
+    q = panel.scores[rows]
+    var = (q * (1 - q) / panel.n_items[rows] + 0.02**2) / SCALE**2
+    dx2 = (panel.x[rows] - panel.x0[0])[:, None] ** 2
+    np.testing.assert_allclose(info[0], guess**2 * (dx2 / var).sum(axis=0), rtol=1e-12)
+    centred = info > 1.0
+    assert centred.any() and not centred.all()  # the simulated panel mixes both
+    sd = np.array([0.3, 0.6])
+    raw = np.random.default_rng(7).normal(0, 1, centred.shape)
+    delta = np.where(centred, raw, sd * raw)
+    lp = model.compile_logp(vars=[model["delta_raw"]], sum=True)
+    point = model.initial_point()
+    point["offset_sigma_log__"] = np.log(sd)
+    point["delta_raw"] = raw
+    jacobian = np.where(centred, 0.0, np.log(sd)).sum()
+    assert float(lp(point)) - jacobian == pytest.approx(norm.logpdf(delta, 0, sd).sum(), rel=1e-10)
+    np.testing.assert_allclose(_value_fn(model, "delta")(point), delta, rtol=1e-12)
