@@ -661,7 +661,7 @@ def _centred_offsets(spec: ModelSpec, panel: DynamicsPanel) -> np.ndarray:
         return offset_information(panel, noise, guess) > 1.0
     if not isinstance(value, list) or any(v not in panel.states for v in value):
         raise SpecError(
-            f"{spec.path}: [model] offsets_centred must be true, false, \"auto\" or a list of "
+            f'{spec.path}: [model] offsets_centred must be true, false, "auto" or a list of '
             f"the states {list(panel.states)}; got {value!r}"
         )
     by_state = np.array([s in value for s in panel.states])

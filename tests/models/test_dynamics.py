@@ -41,8 +41,7 @@ def dynamics_spec(**model_overrides) -> object:
         lines = text.splitlines()
         if any(line.split("=")[0].strip() == key for line in lines):
             lines = [
-                f"{key} = {value}" if line.split("=")[0].strip() == key else line
-                for line in lines
+                f"{key} = {value}" if line.split("=")[0].strip() == key else line for line in lines
             ]
         else:  # a key the shipped spec leaves out: add it to [model]
             at = lines.index("[model]") + 1
