@@ -71,11 +71,7 @@ def fit_model(
     )
     # the spec's mass-matrix and chain-method choices are its sampler's; another adapts its own
     own = settings["sampler"] == defaults.get("name", DEFAULT_SAMPLER)
-    settings["mass_matrix"] = (
-        str(defaults.get("mass_matrix", "gradient"))
-        if settings["sampler"] == "nutpie"
-        else "gradient"
-    )
+    settings["mass_matrix"] = str(defaults.get("mass_matrix", "gradient")) if own else "gradient"
     settings["chain_method"] = chain_method or (defaults.get("chain_method") if own else None)
     idata, seconds = sample(
         pm_model, random_seed=random_seed, device=device, progressbar=progressbar, **settings

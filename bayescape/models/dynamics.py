@@ -582,7 +582,11 @@ class HorseshoeSettings:
     slab: str = "inverse_gamma"
 
 
-_GLOBAL_SCALES = ("half_cauchy", "fixed")
+_HORSESHOE_CHOICES: dict[str, tuple[str, ...]] = {
+    "global_scale": ("half_cauchy", "fixed"),
+    "slab": ("inverse_gamma", "fixed"),
+}
+"""The ``[horseshoe]`` keys that take a word, with their choices (the first is the default)."""
 
 
 def horseshoe_settings(spec: ModelSpec) -> HorseshoeSettings:
@@ -591,23 +595,21 @@ def horseshoe_settings(spec: ModelSpec) -> HorseshoeSettings:
     unknown = set(section) - set(HorseshoeSettings.__dataclass_fields__)
     if unknown:
         raise SpecError(f"{spec.path}: unknown [horseshoe] keys {sorted(unknown)}")
-    global_scale = str(section.pop("global_scale", "half_cauchy"))
+    words = {}
+    for key, choices in _HORSESHOE_CHOICES.items():
+        words[key] = str(section.pop(key, choices[0]))
+        if words[key] not in choices:
+            raise SpecError(
+                f"{spec.path}: [horseshoe] {key} = {words[key]!r}; use one of {', '.join(choices)}"
+            )
     centred = section.pop("centred", False)
-    slab = str(section.pop("slab", "inverse_gamma"))
-    if slab not in ("inverse_gamma", "fixed"):
-        raise SpecError(f"{spec.path}: [horseshoe] slab = {slab!r}; use inverse_gamma or fixed")
     if not isinstance(centred, bool):
         raise SpecError(f"{spec.path}: [horseshoe] centred must be true or false")
-    if global_scale not in _GLOBAL_SCALES:
-        raise SpecError(
-            f"{spec.path}: [horseshoe] global_scale = {global_scale!r}; use one of "
-            f"{', '.join(_GLOBAL_SCALES)}"
-        )
     try:
         numbers = {k: float(v) for k, v in section.items()}
     except (TypeError, ValueError) as exc:
         raise SpecError(f"{spec.path}: [horseshoe] values must be numbers ({exc})") from None
-    hs = HorseshoeSettings(**numbers, global_scale=global_scale, centred=centred, slab=slab)
+    hs = HorseshoeSettings(**numbers, **words, centred=centred)
     if min(hs.tau0, hs.slab_scale, hs.slab_df) <= 0:
         raise SpecError(f"{spec.path}: [horseshoe] tau0, slab_scale and slab_df must be > 0")
     return hs

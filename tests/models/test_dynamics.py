@@ -34,20 +34,18 @@ TRUE_XI[0] = [1.0, 0.3]
 TRUE_XI[1] = [-0.5, 0.6]
 
 
-def dynamics_spec(**model_overrides) -> object:
-    """The shipped dynamics spec with ``[model]`` keys replaced or added (e.g. family_offsets)."""
-    text = load_spec("dynamics").text
-    for key, value in model_overrides.items():
-        lines = text.splitlines()
+def dynamics_spec(section: str = "model", **overrides) -> object:
+    """The shipped dynamics spec with keys of ``[section]`` replaced, or added when absent
+    (e.g. ``family_offsets``; ``section="horseshoe"`` for ``global_scale``)."""
+    lines = load_spec("dynamics").text.splitlines()
+    for key, value in overrides.items():
         if any(line.split("=")[0].strip() == key for line in lines):
             lines = [
                 f"{key} = {value}" if line.split("=")[0].strip() == key else line for line in lines
             ]
-        else:  # a key the shipped spec leaves out: add it to [model]
-            at = lines.index("[model]") + 1
-            lines.insert(at, f"{key} = {value}")
-        text = "\n".join(lines) + "\n"
-    return parse_spec(text, "<test spec>")
+        else:
+            lines.insert(lines.index(f"[{section}]") + 1, f"{key} = {value}")
+    return parse_spec("\n".join(lines) + "\n", "<test spec>")
 
 
 def simulate_panel(
@@ -451,22 +449,13 @@ def test_score_box_keeps_a_blow_up_finite_and_leaves_trajectories_inside_unchang
     np.testing.assert_array_equal(np.asarray(inside), np.asarray(plain))
 
 
-def _geometry_spec(**horseshoe: str) -> object:
-    """The shipped spec with ``[horseshoe]`` keys set (added when absent)."""
-    text = load_spec("dynamics").text
-    lines = [line for line in text.splitlines() if line.split("=")[0].strip() not in horseshoe]
-    at = lines.index("[horseshoe]") + 1
-    lines[at:at] = [f"{k} = {v}" for k, v in horseshoe.items()]
-    return parse_spec("\n".join(lines) + "\n", "<test spec>")
-
-
 @pytest.mark.behaviour
 def test_fixed_global_scale_and_slab_leave_no_scale_parameters():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataWarning)
-        spec = _geometry_spec(global_scale='"fixed"', slab='"fixed"', tau0="0.07")
+        spec = dynamics_spec("horseshoe", global_scale='"fixed"', slab='"fixed"', tau0="0.07")
         model, _ = build_model(simulate_panel(3, 4), spec)
-        sampled = _geometry_spec(global_scale='"half_cauchy"', slab='"inverse_gamma"')
+        sampled = dynamics_spec("horseshoe", global_scale='"half_cauchy"', slab='"inverse_gamma"')
         model_s, _ = build_model(simulate_panel(3, 4), sampled)
     names = {v.name for v in model.free_RVs}
     assert not {"tau_a", "tau_b", "slab_c2"} & names
@@ -476,7 +465,7 @@ def test_fixed_global_scale_and_slab_leave_no_scale_parameters():
     with pytest.raises(SpecError, match="global_scale"):
         from bayescape.models.dynamics import horseshoe_settings
 
-        horseshoe_settings(_geometry_spec(global_scale='"cauchy"'))
+        horseshoe_settings(dynamics_spec("horseshoe", global_scale='"cauchy"'))
 
 
 def _value_fn(model, name: str):
