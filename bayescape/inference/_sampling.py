@@ -17,6 +17,7 @@ import xarray as xr
 
 from bayescape._config import SAMPLERS
 from bayescape.errors import BayescapeError
+from bayescape.inference._nutpie_cfunc import fast_cfunc_wrappers
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
 MassMatrix = Literal["gradient", "variance"]
@@ -328,7 +329,7 @@ def compile_nutpie(model: pm.Model) -> Any:
         backend = {"backend": "jax", "gradient_backend": "jax"}
     else:
         backend = {"backend": "numba"}
-    with reproducible_compilation():
+    with reproducible_compilation(), fast_cfunc_wrappers():
         return nutpie.compile_pymc_model(model, **backend)
 
 
@@ -367,14 +368,16 @@ def has_jax_ops(model: pm.Model) -> bool:
     """Whether the model's log density contains a JAX op (``pytensor.wrap_jax``).
 
     A model can only hold one if PyTensor's JAX op module was imported (by ``wrap_jax``), so
-    the check never imports JAX itself.
+    the check never imports JAX itself. It walks the graphs of the model's variables,
+    potentials and deterministics (the log density is built from those) rather than building
+    the log density, which took 0.2 s of the default fit, twice.
     """
     from pytensor.graph.traversal import ancestors
 
     jax_ops = sys.modules.get("pytensor.link.jax.ops")
     if jax_ops is None:
         return False
+    roots = [*model.basic_RVs, *model.potentials, *model.deterministics]
     return any(
-        v.owner is not None and isinstance(v.owner.op, jax_ops.JAXOp)
-        for v in ancestors([model.logp()])
+        v.owner is not None and isinstance(v.owner.op, jax_ops.JAXOp) for v in ancestors(roots)
     )
