@@ -5,9 +5,11 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
+import pymc as pm
 
 from bayescape.data import DEFAULT_DATASET, data_hash, load_dataset
 from bayescape.inference._result import FitResult
@@ -74,7 +76,12 @@ def fit_model(
     settings["mass_matrix"] = str(defaults.get("mass_matrix", "gradient")) if own else "gradient"
     settings["chain_method"] = chain_method or (defaults.get("chain_method") if own else None)
     idata, seconds = sample(
-        pm_model, random_seed=random_seed, device=device, progressbar=progressbar, **settings
+        pm_model,
+        random_seed=random_seed,
+        device=device,
+        progressbar=progressbar,
+        rebuild=partial(_model_only, df, spec),
+        **settings,
     )
     settings["chain_method"] = idata.attrs["chain_method"]
     from bayescape import __version__
@@ -94,3 +101,8 @@ def fit_model(
         **settings,
     )
     return FitResult(idata=idata, data=df, spec=spec, info=info)
+
+
+def _model_only(df: pd.DataFrame, spec: ModelSpec) -> pm.Model:
+    """The PyMC model of ``spec`` on ``df`` (what a chain worker process builds again)."""
+    return build_model(df, spec)[0]

@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,11 +17,12 @@ import xarray as xr
 
 from bayescape._config import SAMPLERS
 from bayescape.errors import BayescapeError
+from bayescape.inference._chain_processes import sample_in_processes
 from bayescape.inference._nutpie_cfunc import fast_cfunc_wrappers
 
 Sampler = Literal["numpyro", "nutpie", "blackjax", "pymc"]
 MassMatrix = Literal["gradient", "variance"]
-ChainMethod = Literal["sequential", "vectorized", "parallel"]
+ChainMethod = Literal["sequential", "vectorized", "parallel", "processes"]
 Device = Literal["auto", "cpu", "gpu", "tpu"]
 MASS_MATRICES: tuple[str, ...] = ("gradient", "variance")
 JAX_SAMPLERS: tuple[str, ...] = ("numpyro", "blackjax")
@@ -48,6 +49,7 @@ class Run:
     mass_matrix: MassMatrix
     chain_method: ChainMethod
     progressbar: bool
+    rebuild: Callable[[], pm.Model] | None = None
 
 
 class Backend:
@@ -73,7 +75,7 @@ class Backend:
 
 class _Nutpie(Backend):
     name = "nutpie"
-    chain_methods = ("parallel",)
+    chain_methods = ("parallel", "processes")
     mass_matrices = MASS_MATRICES
 
     def draw(self, model: pm.Model, run: Run) -> xr.DataTree:
@@ -81,32 +83,56 @@ class _Nutpie(Backend):
 
         ``pm.sample(nuts_sampler="nutpie")`` makes the same two calls, after first building
         the gradient graph to choose PyMC's own step methods, which nutpie never uses (about
-        1 s of the default fit). Chains are threads: they get the cores this process may use
-        (PyMC guesses half of ``os.cpu_count()``, 1 on a 2-core machine, which ran every chain
-        on one thread).
+        1 s of the default fit). ``"parallel"`` chains are threads: they get the cores this
+        process may use (PyMC guesses half of ``os.cpu_count()``, 1 on a 2-core machine, which
+        ran every chain on one thread). ``"processes"``: one worker process per core, each
+        chain seeded by itself (:mod:`bayescape.inference._chain_processes`): for models
+        whose gradient nuts-rs calls through Python (the JAX backend), where threads share
+        one core.
         """
         import nutpie
         from pymc.backends.arviz import patch_nutpie_idata
         from pymc.progress_bar.progress import NutpieProgressBarManager
 
-        compiled = compile_nutpie(model)
+        settings = dict(
+            draws=run.draws,
+            tune=max(run.tune, 1),  # nuts-rs needs at least one tuning step
+            target_accept=run.target_accept,
+            **nutpie_options(run.mass_matrix),
+        )
+        cores = max(1, min(run.chains, available_cores()))
         bar = NutpieProgressBarManager(
             chains=run.chains, draws=run.draws, progressbar=run.progressbar
         )
-        sampling_start = time.perf_counter()
-        with bar:
-            idata = nutpie.sample(
-                compiled,
-                draws=run.draws,
-                tune=max(run.tune, 1),  # nuts-rs needs at least one tuning step
-                chains=run.chains,
-                cores=max(1, min(run.chains, available_cores())),
-                seed=run.random_seed,
-                target_accept=run.target_accept,
-                progress_bar=False,
-                progress_callback=bar.update,
-                **nutpie_options(run.mass_matrix),
-            )
+        if run.chain_method == "processes":
+            if run.rebuild is None:
+                raise BayescapeError(
+                    "chain_method 'processes' builds the model again in each worker: pass "
+                    "sample(..., rebuild=) a function that builds it (bayescape.fit does)"
+                )
+            sampling_start = time.perf_counter()
+            with bar:
+                idata = sample_in_processes(
+                    run.rebuild,
+                    chains=run.chains,
+                    workers=cores,
+                    random_seed=run.random_seed,
+                    bar=bar,
+                    **settings,
+                )
+        else:
+            compiled = compile_nutpie(model)
+            sampling_start = time.perf_counter()
+            with bar:
+                idata = nutpie.sample(
+                    compiled,
+                    chains=run.chains,
+                    cores=cores,
+                    seed=run.random_seed,
+                    progress_bar=False,
+                    progress_callback=bar.update,
+                    **settings,
+                )
         patch_nutpie_idata(idata, model, sampling_time=time.perf_counter() - sampling_start)
         return idata
 
@@ -176,6 +202,7 @@ def sample(
     chain_method: ChainMethod | None = None,
     device: Device = "auto",
     progressbar: bool = True,
+    rebuild: Callable[[], pm.Model] | None = None,
 ) -> tuple[xr.DataTree, float]:
     """Draw posterior samples with NUTS.
 
@@ -196,8 +223,10 @@ def sample(
     chain_method
         How the JAX samplers run chains: ``"vectorized"`` (``jax.vmap`` over chains, the whole
         loop one compiled program: the way to use an accelerator) or ``"sequential"``
-        (numpyro only, one chain after another). ``None``: the backend's default
-        (numpyro: sequential). nutpie always runs its chains in parallel threads.
+        (numpyro only, one chain after another); nutpie's ``"parallel"`` (threads, its
+        default) or ``"processes"`` (a worker process per core; chain ``k`` seeded from
+        ``(random_seed, k)``, so its draws do not depend on the core count, but differ from
+        the threads' draws for the same seed). ``None``: the backend's default.
     device
         Where JAX computes: ``"auto"`` (an accelerator when JAX finds one), ``"cpu"``,
         ``"gpu"`` or ``"tpu"``; chosen before JAX's first computation in the process.
@@ -205,6 +234,9 @@ def sample(
         ``"auto"`` and ``"cpu"``.
     progressbar
         Show a progress bar (not for vectorised chains: see :class:`Backend`).
+    rebuild
+        A picklable function without arguments that builds ``model`` again: needed by
+        ``chain_method="processes"``, whose workers build their own copy.
 
     Returns
     -------
@@ -261,6 +293,7 @@ def sample(
         mass_matrix=mass_matrix,
         chain_method=chain_method,  # type: ignore[arg-type]
         progressbar=progressbar,
+        rebuild=rebuild,
     )
     idata = backend.draw(model, run)
     idata.attrs.update(device=device_name, chain_method=chain_method)

@@ -119,3 +119,57 @@ def test_fast_cfunc_wrappers_give_nutpies_draws_bit_for_bit():
     import nutpie.compile_pymc as cp
 
     assert cp._make_c_logp_func.__module__ == "nutpie.compile_pymc"
+
+
+@pytest.mark.filterwarnings("ignore::bayescape.errors.IgnoredInputWarning")
+def test_chains_in_processes_are_seeded_per_chain_whatever_the_worker_count():
+    """``chain_method="processes"``: chain k is nutpie's single chain seeded
+    ``chain_seed(seed, k)`` (checked against an in-process run of that chain), so the draws
+    do not depend on how many worker processes ran them; without a way to rebuild the model
+    the method is refused with advice."""
+    from functools import partial
+
+    import nutpie
+    import numpy as np
+
+    from bayescape.errors import BayescapeError
+    from bayescape.inference._chain_processes import chain_seed
+    from bayescape.inference._fit import _model_only
+    from bayescape.inference._sampling import compile_nutpie, sample
+
+    spec = load_spec("phase")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        df = load_dataset("leaderboard_v1")
+    df = df[df["family"].isin(["Pythia", "OPT", "BLOOM"])]
+    model = _model_only(df, spec)
+    settings = dict(sampler="nutpie", draws=25, tune=25, chains=3, random_seed=11)
+    idata, _ = sample(
+        model,
+        chain_method="processes",
+        progressbar=False,
+        rebuild=partial(_model_only, df, spec),
+        **settings,
+    )
+    assert idata.attrs["chain_method"] == "processes"
+    assert list(idata["posterior"].ds["chain"].values) == [0, 1, 2]
+    alone = nutpie.sample(
+        compile_nutpie(model),
+        draws=25,
+        tune=25,
+        chains=1,
+        cores=1,
+        seed=chain_seed(11, 2),
+        target_accept=0.9,
+        progress_bar=False,
+        adaptation="diag",
+    )
+    for name in ("mu_c", "c", "sigma_truthfulness"):
+        np.testing.assert_array_equal(
+            idata["posterior"].ds[name].values[2], alone["posterior"].ds[name].values[0]
+        )
+    assert not np.array_equal(
+        idata["posterior"].ds["mu_c"].values[0], idata["posterior"].ds["mu_c"].values[1]
+    )
+    with pytest.raises(BayescapeError, match="rebuild"):
+        sample(model, chain_method="processes", progressbar=False, **settings)
