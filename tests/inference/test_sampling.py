@@ -129,8 +129,8 @@ def test_chains_in_processes_are_seeded_per_chain_whatever_the_worker_count():
     the method is refused with advice."""
     from functools import partial
 
-    import nutpie
     import numpy as np
+    import nutpie
 
     from bayescape.errors import BayescapeError
     from bayescape.inference._chain_processes import chain_seed
