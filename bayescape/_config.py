@@ -3,7 +3,7 @@
 SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
 """NUTS backends :func:`bayescape.inference.sample` accepts."""
 
-CHAIN_METHODS: tuple[str, ...] = ("sequential", "vectorized", "parallel")
+CHAIN_METHODS: tuple[str, ...] = ("sequential", "vectorized", "parallel", "processes")
 """How a backend runs its chains (``bayescape fit --chain-method``): numpyro sequential or
 vectorized, blackjax vectorized, nutpie parallel (threads)."""
 

@@ -54,8 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=CHAIN_METHODS,
         default=None,
         help="how chains run: vectorized (numpyro, blackjax: all chains one compiled JAX "
-        "program, for accelerators), sequential (numpyro), parallel (nutpie threads); "
-        "default: the sampler's own",
+        "program, for accelerators), sequential (numpyro), parallel (nutpie threads), "
+        "processes (nutpie, a worker process per core: faster for the dynamics model, whose "
+        "threads share one core); default: the spec's, else the sampler's own",
     )
     p.add_argument(
         "--device",
