@@ -27,6 +27,14 @@ CHECKED_VERSIONS = ("0.16.",)
 signatures, same return codes)."""
 
 
+def _c_signature(sizes: int, arrays: int) -> Any:
+    """``int64(uint64 x sizes, double* x arrays, void*)``: nutpie's C callback signatures."""
+    import numba
+
+    t = numba.types
+    return t.int64(*[t.uint64] * sizes, *[t.CPointer(t.double)] * arrays, t.voidptr)
+
+
 def _make_c_logp_func(
     n_dim: int, logp_fn: Any, user_data: Any, shared_keys: Any, shared_data: Any
 ) -> tuple[Any, Any]:
@@ -35,13 +43,7 @@ def _make_c_logp_func(
     from nutpie.compile_pymc import make_extraction_fn
 
     extract = make_extraction_fn(logp_fn, shared_data, shared_keys, user_data.dtype)
-    c_sig = numba.types.int64(
-        numba.types.uint64,
-        numba.types.CPointer(numba.types.double),
-        numba.types.CPointer(numba.types.double),
-        numba.types.CPointer(numba.types.double),
-        numba.types.voidptr,
-    )
+    c_sig = _c_signature(sizes=1, arrays=3)  # (dim, x, gradient, logp, user data)
 
     def logp_numba(dim, x_, out_, logp_, user_data_):  # pragma: no cover (compiled)
         if dim != n_dim:
@@ -80,13 +82,7 @@ def _make_c_expand_func(
     from nutpie.compile_pymc import make_extraction_fn
 
     extract = make_extraction_fn(expand_fn, shared_data, shared_var_keys, user_data.dtype)
-    c_sig = numba.types.int64(
-        numba.types.uint64,
-        numba.types.uint64,
-        numba.types.CPointer(numba.types.double),
-        numba.types.CPointer(numba.types.double),
-        numba.types.voidptr,
-    )
+    c_sig = _c_signature(sizes=2, arrays=2)  # (dim, expanded, x, out, user data)
 
     def expand_numba(dim, expanded, x_, out_, user_data_):  # pragma: no cover (compiled)
         if dim != n_dim:
