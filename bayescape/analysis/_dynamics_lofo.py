@@ -45,7 +45,7 @@ from bayescape.analysis._dynamics import (
     measured_scores,
     new_family_scores,
 )
-from bayescape.analysis._scoring import aggregate_scores, quadratic_rows, score_draws
+from bayescape.analysis._scoring import aggregate_scores, baseline_rows, score_draws
 from bayescape.data import DataWarning
 from bayescape.errors import BayescapeError
 from bayescape.inference import FitResult
@@ -258,13 +258,21 @@ def _scored_frame(family: DynamicsPanel) -> pd.DataFrame:
 def _baseline_rows(
     spec: ModelSpec, data: pd.DataFrame, family: DynamicsPanel, seed: int
 ) -> list[dict[str, Any]]:
-    """The paper's quadratic, fitted to the other families, on the same held-out models."""
-    truth = spec.model.get("truthfulness", "truthfulqa")
-    if truth not in family.states:
-        return []
+    """The simple baselines (:func:`~bayescape.analysis._scoring.baseline_rows`: the paper's
+    quadratic and the within-family slope fitted to the other families, the smallest model
+    carried forward) on the same held-out models, given the same smallest model, for each
+    benchmark that is a state."""
     name = str(family.families[0])
+    roles = {
+        "reasoning": spec.model.get("reasoning", "hellaswag"),
+        "truthfulness": spec.model.get("truthfulness", "truthfulqa"),
+    }
+    benchmarks = {role: column for role, column in roles.items() if column in family.states}
+    given = pd.DataFrame({"model": family.models[:1], "params": 10.0 ** family.x[:1]})
+    for d, state in enumerate(family.states):
+        given[state] = family.scores[:1, d]
     rest = data[data["family"] != name]
-    return quadratic_rows(rest, _scored_frame(family), truth, 4000, seed, name)
+    return baseline_rows(rest, given, _scored_frame(family), benchmarks, 4000, seed, name)
 
 
 def dynamics_lofo_fold(

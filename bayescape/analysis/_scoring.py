@@ -73,26 +73,6 @@ def _quadratic_predictive(
     return mean + rng.choice(resid, size=mean.shape)
 
 
-def quadratic_rows(
-    rest: pd.DataFrame,
-    scored: pd.DataFrame,
-    truthfulness: str,
-    n_draws: int,
-    seed: int,
-    family: str,
-) -> list[dict[str, Any]]:
-    """Score the paper's pooled quadratic (fitted to ``rest``) on the ``scored`` models."""
-    known = rest[rest[truthfulness].notna()]
-    draws = _quadratic_predictive(
-        np.log10(known["params"].to_numpy(dtype=float)),
-        known[truthfulness].to_numpy(dtype=float),
-        np.log10(scored["params"].to_numpy(dtype=float)),
-        n_draws,
-        seed,
-    )
-    return _scored_rows("paper quadratic", draws, scored, truthfulness, "truthfulness", family)
-
-
 def _scored_rows(
     method: str,
     draws: np.ndarray,

@@ -308,8 +308,8 @@ def test_importance_lofo_predictive_matches_the_closed_form_leave_out_posterior(
     assert np.all(np.abs(rows["high_90"].to_numpy() - (centre + 1.6449 * sd)) <= 2 * tol)
     # without the reweighting the median would sit at mu_f: the check can tell them apart
     assert np.abs(a + mu_f * g - (a + mu_o * g))[-1] > 3 * tol[-1]
-    quad = out.models[out.models["method"] == "paper quadratic"]
-    assert len(quad) == 3 and set(out.families["family"]) == {"Gamma"}
+    _assert_baselines_scored(out.models, n_models=3)
+    assert set(out.families["family"]) == {"Gamma"}
 
 
 @pytest.mark.math
@@ -340,7 +340,16 @@ def test_exact_lofo_fold_predicts_the_ode_solution_of_the_refit(panel_df, exact,
         assert list(got["model"]) == list(gamma["model"].iloc[1:])
         np.testing.assert_allclose(got["median"], expected[1:, k], atol=1e-5)
         assert got["in_90"].all() and (got["abs_error"] < 1e-5).all()
-    assert (rows["method"] == "paper quadratic").sum() == 3
+    _assert_baselines_scored(rows, n_models=3)
+
+
+def _assert_baselines_scored(rows: pd.DataFrame, n_models: int) -> None:
+    """Each simple baseline scored on every held-out model, for both benchmarks."""
+    base = rows[rows["method"] != "dynamics"]
+    counts = base.groupby(["method", "benchmark"]).size()
+    methods = {"paper quadratic", "within-family slope", "smallest carried forward"}
+    assert set(counts.index) == {(m, b) for m in methods for b in ("reasoning", "truthfulness")}
+    assert (counts == n_models).all()
 
 
 def _rotation_df(span: float) -> pd.DataFrame:
