@@ -244,8 +244,8 @@ def test_lofo_command_on_a_dynamics_fit_uses_importance_sampling(capsys, dyn, dy
     direct = leave_family_out_is(dyn, families=["Pythia"])
     np.testing.assert_allclose(written["median"], direct.models["median"])
     n_pythia = int((dyn.data["family"] == "Pythia").sum())
-    # every model but the smallest, both benchmarks, and the quadratic on truthfulness
-    assert len(written) == 3 * (n_pythia - 1)
+    # every model but the smallest, both benchmarks: the dynamics model and three baselines
+    assert len(written) == 2 * 4 * (n_pythia - 1)
     assert set(pd.read_csv(tmp_path / "lofo_families.csv")["family"]) == {"Pythia"}
 
 
