@@ -104,6 +104,19 @@ def _sample_chain(chain: int, settings: dict[str, Any]) -> dict[str, xr.Dataset]
     return {g: idata[g].ds.assign_coords(chain=[chain]) for g in GROUPS if g in idata}
 
 
+class _BarFeed:
+    """Stands in for the workers' queue when the chains run in this process: each chain's
+    progress goes straight to the bar."""
+
+    def __init__(self, bar: Any, latest: list[ChainProgress]) -> None:
+        self.bar, self.latest = bar, latest
+
+    def put(self, item: tuple[int, ChainProgress]) -> None:
+        chain, record = item
+        self.latest[chain] = record
+        self.bar.update(list(self.latest))
+
+
 def _jax_platforms() -> str | None:
     """The JAX platform this process was pointed at (``None``: JAX's default)."""
     jax = sys.modules.get("jax")
@@ -144,6 +157,15 @@ def sample_in_processes(
     import cloudpickle
 
     workers = max(1, min(workers, chains))
+    if workers == 1 or multiprocessing.current_process().daemon:
+        # one core, or inside a daemonic worker (a dask worker may not start processes): the
+        # same chains, seeded the same way, one after another in this process
+        latest = [ChainProgress(total_draws=settings["draws"] + settings["tune"])] * chains
+        _start_worker(cloudpickle.dumps(rebuild), _BarFeed(bar, latest), None)
+        parts = []
+        for k in range(chains):
+            parts.append(_sample_chain(k, {**settings, "seed": chain_seed(random_seed, k)}))
+        return _join(parts)
     context = multiprocessing.get_context("spawn")  # forking a process that ran JAX deadlocks
     manager = context.Manager()
     progress = manager.Queue()
@@ -177,6 +199,11 @@ def sample_in_processes(
         done.set()
         relay_thread.join()
         manager.shutdown()
+    return _join(parts)
+
+
+def _join(parts: list[dict[str, xr.Dataset]]) -> xr.DataTree:
+    """nutpie's groups of single chains, joined along ``chain`` in order."""
     return xr.DataTree.from_dict(
         {
             g: xr.concat([p[g] for p in parts], dim="chain", combine_attrs="override")

@@ -171,5 +171,26 @@ def test_chains_in_processes_are_seeded_per_chain_whatever_the_worker_count():
     assert not np.array_equal(
         idata["posterior"].ds["mu_c"].values[0], idata["posterior"].ds["mu_c"].values[1]
     )
+    # one worker (or a daemonic process): the same chains, one after another, in-process
+    from pymc.progress_bar.progress import NutpieProgressBarManager
+
+    from bayescape.inference._chain_processes import sample_in_processes
+
+    bar = NutpieProgressBarManager(chains=3, draws=25, progressbar=False)
+    with bar:
+        inline = sample_in_processes(
+            partial(_model_only, df, spec),
+            chains=3,
+            workers=1,
+            random_seed=11,
+            bar=bar,
+            draws=25,
+            tune=25,
+            target_accept=0.9,
+            adaptation="diag",
+        )
+    np.testing.assert_array_equal(
+        inline["posterior"].ds["c"].values, idata["posterior"].ds["c"].values
+    )
     with pytest.raises(BayescapeError, match="rebuild"):
         sample(model, chain_method="processes", progressbar=False, **settings)
