@@ -5,7 +5,7 @@ SAMPLERS: tuple[str, ...] = ("numpyro", "nutpie", "blackjax", "pymc")
 
 CHAIN_METHODS: tuple[str, ...] = ("sequential", "vectorized", "parallel", "processes")
 """How a backend runs its chains (``bayescape fit --chain-method``): numpyro sequential or
-vectorized, blackjax vectorized, nutpie parallel (threads)."""
+vectorized, blackjax vectorized, nutpie parallel (threads) or processes."""
 
 DEVICES: tuple[str, ...] = ("auto", "cpu", "gpu", "tpu")
 """Where the JAX samplers compute (``bayescape fit --device``)."""

@@ -222,10 +222,7 @@ def score_new_family(
     )
     pred = measured_scores(latent, family.n_items[held], draws["sigma"][:, None, None, :], rng)
     w = np.repeat(np.asarray(weights) / per_draw, per_draw)
-    label = {
-        spec.model.get("reasoning", "hellaswag"): "reasoning",
-        spec.model.get("truthfulness", "truthfulqa"): "truthfulness",
-    }
+    label = {column: role for role, column in _roles(spec).items()}
     out = []
     for h, row in enumerate(held):
         for d, state in enumerate(family.states):
@@ -247,11 +244,19 @@ def score_new_family(
     return out
 
 
-def _scored_frame(family: DynamicsPanel) -> pd.DataFrame:
-    held = _held_out(family)
-    frame = pd.DataFrame({"model": family.models[held], "params": 10.0 ** family.x[held]})
+def _roles(spec: ModelSpec) -> dict[str, str]:
+    """The data column behind each scored role (``reasoning``, ``truthfulness``)."""
+    return {
+        "reasoning": spec.model.get("reasoning", "hellaswag"),
+        "truthfulness": spec.model.get("truthfulness", "truthfulqa"),
+    }
+
+
+def _rows_frame(family: DynamicsPanel, rows: np.ndarray | slice) -> pd.DataFrame:
+    """Some models of a one-family panel as data rows: model, params and one column a state."""
+    frame = pd.DataFrame({"model": family.models[rows], "params": 10.0 ** family.x[rows]})
     for d, state in enumerate(family.states):
-        frame[state] = family.scores[held, d]
+        frame[state] = family.scores[rows, d]
     return frame
 
 
@@ -263,16 +268,10 @@ def _baseline_rows(
     carried forward) on the same held-out models, given the same smallest model, for each
     benchmark that is a state."""
     name = str(family.families[0])
-    roles = {
-        "reasoning": spec.model.get("reasoning", "hellaswag"),
-        "truthfulness": spec.model.get("truthfulness", "truthfulqa"),
-    }
-    benchmarks = {role: column for role, column in roles.items() if column in family.states}
-    given = pd.DataFrame({"model": family.models[:1], "params": 10.0 ** family.x[:1]})
-    for d, state in enumerate(family.states):
-        given[state] = family.scores[:1, d]
+    benchmarks = {role: col for role, col in _roles(spec).items() if col in family.states}
+    given, scored = _rows_frame(family, slice(0, 1)), _rows_frame(family, _held_out(family))
     rest = data[data["family"] != name]
-    return baseline_rows(rest, given, _scored_frame(family), benchmarks, 4000, seed, name)
+    return baseline_rows(rest, given, scored, benchmarks, 4000, seed, name)
 
 
 def dynamics_lofo_fold(
@@ -285,7 +284,7 @@ def dynamics_lofo_fold(
     per_draw: int = 16,
 ) -> list[dict[str, Any]]:
     """One exact fold (a batch task): refit without ``family``, predict it from its smallest
-    model and score its other models; the paper's quadratic on the same models."""
+    model and score its other models; the simple baselines on the same models."""
     from bayescape.analysis._result import refit
 
     result = refit(spec, data, fit_kwargs, exclude_families=[family])

@@ -20,6 +20,7 @@ import pickle
 import queue as queue_module
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -80,21 +81,30 @@ def _start_worker(rebuild_bytes: bytes, progress: Any, jax_platforms: str | None
 
         jax.config.update("jax_platforms", jax_platforms)
 
-    _WORKER["compiled"] = compile_nutpie(pickle.loads(rebuild_bytes)())
+    with warnings.catch_warnings():  # the parent built the same model and showed them
+        warnings.simplefilter("ignore")
+        model = pickle.loads(rebuild_bytes)()
+    _WORKER["compiled"] = compile_nutpie(model)
     _WORKER["progress"] = progress
 
 
-def _sample_chain(chain: int, settings: dict[str, Any]) -> dict[str, xr.Dataset]:
+def _worker_chain(chain: int, settings: dict[str, Any]) -> dict[str, xr.Dataset]:
+    """One chain in a worker process (its compiled model and progress queue)."""
+    return _sample_chain(_WORKER["compiled"], _WORKER["progress"], chain, settings)
+
+
+def _sample_chain(
+    compiled: Any, progress: Any, chain: int, settings: dict[str, Any]
+) -> dict[str, xr.Dataset]:
+    """nutpie's single chain ``chain``; its progress ``put`` on ``progress`` as
+    ``(chain, ChainProgress)``."""
     import nutpie
 
-    progress = _WORKER["progress"]
-
     def forward(chains: list[Any]) -> None:
-        if progress is not None:
-            progress.put((chain, ChainProgress.of(chains[0])))
+        progress.put((chain, ChainProgress.of(chains[0])))
 
     idata = nutpie.sample(
-        _WORKER["compiled"],
+        compiled,
         chains=1,
         cores=1,
         progress_bar=False,
@@ -105,8 +115,8 @@ def _sample_chain(chain: int, settings: dict[str, Any]) -> dict[str, xr.Dataset]
 
 
 class _BarFeed:
-    """Stands in for the workers' queue when the chains run in this process: each chain's
-    progress goes straight to the bar."""
+    """The latest progress of every chain, sent to the bar at each update (fed by the
+    workers' queue, or directly when the chains run in this process)."""
 
     def __init__(self, bar: Any, latest: list[ChainProgress]) -> None:
         self.bar, self.latest = bar, latest
@@ -124,6 +134,7 @@ def _jax_platforms() -> str | None:
 
 
 def sample_in_processes(
+    model: pm.Model,
     rebuild: Callable[[], pm.Model],
     *,
     chains: int,
@@ -136,8 +147,11 @@ def sample_in_processes(
 
     Parameters
     ----------
+    model
+        The built PyMC model: compiled here when the chains run in this process (one worker,
+        or inside a daemonic process, which may not start others: a dask worker).
     rebuild
-        A function without arguments that builds the PyMC model (sent to the workers with
+        A function without arguments that builds the same model (sent to the workers with
         cloudpickle; each builds and compiles the model once). A built model cannot be sent:
         PyMC registers a ``CustomDist``'s log density in the process that created it.
     chains, workers
@@ -156,30 +170,26 @@ def sample_in_processes(
     """
     import cloudpickle
 
+    from bayescape.inference._sampling import compile_nutpie
+
     workers = max(1, min(workers, chains))
+    seeded = [{**settings, "seed": chain_seed(random_seed, k)} for k in range(chains)]
+    feed = _BarFeed(bar, [ChainProgress(total_draws=settings["draws"] + settings["tune"])] * chains)
     if workers == 1 or multiprocessing.current_process().daemon:
-        # one core, or inside a daemonic worker (a dask worker may not start processes): the
-        # same chains, seeded the same way, one after another in this process
-        latest = [ChainProgress(total_draws=settings["draws"] + settings["tune"])] * chains
-        _start_worker(cloudpickle.dumps(rebuild), _BarFeed(bar, latest), None)
-        parts = []
-        for k in range(chains):
-            parts.append(_sample_chain(k, {**settings, "seed": chain_seed(random_seed, k)}))
-        return _join(parts)
+        # the same chains, seeded the same way, one after another in this process
+        compiled = compile_nutpie(model)
+        return _join([_sample_chain(compiled, feed, k, s) for k, s in enumerate(seeded)])
     context = multiprocessing.get_context("spawn")  # forking a process that ran JAX deadlocks
     manager = context.Manager()
     progress = manager.Queue()
-    latest = [ChainProgress(total_draws=settings["draws"] + settings["tune"])] * chains
     done = threading.Event()
 
     def relay() -> None:
         while not done.is_set():
             try:
-                chain, record = progress.get(timeout=0.2)
+                feed.put(progress.get(timeout=0.2))
             except queue_module.Empty:
                 continue
-            latest[chain] = record
-            bar.update(list(latest))
 
     relay_thread = threading.Thread(target=relay, daemon=True)
     relay_thread.start()
@@ -190,10 +200,7 @@ def sample_in_processes(
             initializer=_start_worker,
             initargs=(cloudpickle.dumps(rebuild), progress, _jax_platforms()),
         ) as pool:
-            futures = [
-                pool.submit(_sample_chain, k, {**settings, "seed": chain_seed(random_seed, k)})
-                for k in range(chains)
-            ]
+            futures = [pool.submit(_worker_chain, k, s) for k, s in enumerate(seeded)]
             parts = [f.result() for f in futures]
     finally:
         done.set()

@@ -113,6 +113,7 @@ class _Nutpie(Backend):
             sampling_start = time.perf_counter()
             with bar:
                 idata = sample_in_processes(
+                    model,
                     run.rebuild,
                     chains=run.chains,
                     workers=cores,

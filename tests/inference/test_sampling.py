@@ -179,6 +179,7 @@ def test_chains_in_processes_are_seeded_per_chain_whatever_the_worker_count():
     bar = NutpieProgressBarManager(chains=3, draws=25, progressbar=False)
     with bar:
         inline = sample_in_processes(
+            model,
             partial(_model_only, df, spec),
             chains=3,
             workers=1,
